@@ -1,0 +1,40 @@
+import type { Type } from '@nestjs/common';
+import { ON_EVENT_METADATA } from '../process-manager.internal-constants.js';
+
+/** Options of `@OnEvent()`. */
+export interface OnEventOptions {
+  /** The event may create an instance when none is active for its key. */
+  start?: boolean;
+  /** Event property (or function) giving the correlation value; overrides the process's `correlationKey`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event type is the handler's, unknown here
+  correlate?: string | ((event: any) => string | undefined);
+  /** Named states in which the handler runs; in any other state the event is recorded as ignored. */
+  from?: string | string[];
+  /** Named state after the handler. */
+  to?: string;
+  /**
+   * A non-start event with no active instance: `'ignore'` (warn and count), `'retry'` (wait for a late
+   * start event) or `'dead-letter'`.
+   * @default 'ignore'
+   */
+  onMissing?: 'ignore' | 'retry' | 'dead-letter';
+}
+
+export interface OnEventMetadata {
+  events: Type[];
+  options: OnEventOptions;
+}
+
+/**
+ * Handles events of the given class(es). In a `@ProcessManager()` class the handler gets
+ * `(event, ctx: ProcessContext)`; in any other provider it is stateless and returns the messages to send.
+ * Stacks: a method may carry several `@OnEvent()`s.
+ */
+export function OnEvent(event: Type | Type[], options: OnEventOptions = {}): MethodDecorator {
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const previous: OnEventMetadata[] = Reflect.getMetadata(ON_EVENT_METADATA, descriptor.value) ?? [];
+    const events = Array.isArray(event) ? event : [event];
+    Reflect.defineMetadata(ON_EVENT_METADATA, [...previous, { events, options }], descriptor.value);
+    return descriptor;
+  };
+}

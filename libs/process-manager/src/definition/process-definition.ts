@@ -1,0 +1,53 @@
+import type { Type } from '@nestjs/common';
+import type { OnEventOptions } from '../decorators/on-event.decorator.js';
+import type { ProcessContext } from '../engine/process-context.js';
+
+/** A stateful handler: one `@OnEvent()` event type of a `@ProcessManager()` method. */
+export interface StatefulRoute {
+  readonly kind: 'stateful';
+  readonly process: ProcessDefinition;
+  readonly messageType: string;
+  readonly methodName: string;
+  readonly start: boolean;
+  /** Named states in which the handler runs; undefined = any. */
+  readonly from: readonly string[] | undefined;
+  readonly to: string | undefined;
+  readonly onMissing: NonNullable<OnEventOptions['onMissing']>;
+  /** What the correlation value is read from, for messages: `'orderId'` or `'correlate()'`. */
+  readonly correlateBy: string;
+  /** Association key when the route correlates on a property other than the process's key. */
+  readonly associationKey: string | undefined;
+  /** Correlation value of an event; may throw (user function). */
+  readonly correlate: (event: object) => unknown;
+  readonly invoke: (event: object, ctx: ProcessContext<object>) => unknown;
+}
+
+/** A stateless `@OnEvent()` in a plain provider: returns the messages to send. */
+export interface StatelessRoute {
+  readonly kind: 'stateless';
+  /** `ClassName.methodName`, unique per app. */
+  readonly name: string;
+  readonly messageType: string;
+  readonly invoke: (event: object) => unknown;
+}
+
+export type Route = StatefulRoute | StatelessRoute;
+
+/** One `@ProcessManager()` class, as the runtime sees it. */
+export interface ProcessDefinition {
+  readonly name: string;
+  readonly className: string;
+  readonly correlationKey: string | undefined;
+  readonly initialState: () => object;
+  readonly routes: readonly StatefulRoute[];
+}
+
+export interface DiscoveredHandler {
+  instance: object;
+  className: string;
+  methodName: string;
+  /** Present when the host class is a `@ProcessManager()`. */
+  manager: { name?: string; correlationKey?: string; initialState?: () => object } | undefined;
+  events: Type[];
+  options: OnEventOptions;
+}

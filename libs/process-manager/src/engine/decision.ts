@@ -1,0 +1,38 @@
+import type { MessageKind } from '../messaging/message-type.registry.js';
+import type { MessageMetadata } from '../messaging/message-metadata.js';
+import type { ProcessHistoryEntry, ProcessInstance } from './process-instance.js';
+
+/** A message the step sends, ready for the outbox. `message` is the live instance for the fast path. */
+export interface OutgoingMessage {
+  readonly kind: MessageKind;
+  readonly type: string;
+  readonly payload: Record<string, unknown>;
+  readonly metadata: MessageMetadata;
+  readonly message: object;
+}
+
+export interface ScheduledTimer {
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly dueAt: Date;
+  readonly messageType: string;
+  readonly payload: Record<string, unknown>;
+}
+
+/** Everything one event does to one instance; the store commits it in one transaction or not at all. */
+export interface Decision {
+  readonly isNew: boolean;
+  /** Version the store must find (0 for a new instance); the committed version is one more. */
+  readonly expectedVersion: number;
+  readonly instance: ProcessInstance;
+  readonly inbox: { readonly messageId: string };
+  readonly outgoing: readonly OutgoingMessage[];
+  readonly associations: readonly { readonly key: string; readonly value: string }[];
+  readonly timers: {
+    readonly scheduled: readonly ScheduledTimer[];
+    readonly cancelled: readonly string[];
+    /** The instance ended: every pending timer goes. */
+    readonly cancelAll: boolean;
+  };
+  readonly history: Omit<ProcessHistoryEntry, 'seq' | 'processId'>;
+}

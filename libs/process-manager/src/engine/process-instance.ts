@@ -1,0 +1,48 @@
+import type { ProcessStatus } from './process-context.js';
+
+/** A persisted process instance. */
+export interface ProcessInstance {
+  id: string;
+  type: string;
+  correlationKey: string;
+  status: ProcessStatus;
+  stateName?: string;
+  state: object;
+  version: number;
+  startedAt: Date;
+  updatedAt: Date;
+  completedAt?: Date;
+  lastError?: string;
+  acknowledgedAt?: Date;
+}
+
+/** One step of an instance: the message in, what went out, the state and status after. */
+export interface ProcessHistoryEntry {
+  seq: number;
+  processId: string;
+  messageType: string;
+  messageId: string;
+  /** `handled`, or `ignored` when the instance's state or status did not accept the message. */
+  outcome: 'handled' | 'ignored' | 'cancelled' | 'acknowledged';
+  fromState?: string;
+  toState?: string;
+  status: ProcessStatus;
+  commands: { kind: 'command' | 'event'; type: string; payload: unknown }[];
+  at: Date;
+  error?: string;
+  note?: string;
+}
+
+/** Statuses that hold the (type, correlationKey) slot: at most one such instance per key. */
+export function holdsCorrelationKey(instance: Pick<ProcessInstance, 'status' | 'acknowledgedAt'>): boolean {
+  return (
+    instance.status === 'running' ||
+    instance.status === 'compensating' ||
+    (instance.status === 'failed' && !instance.acknowledgedAt)
+  );
+}
+
+/** Statuses in which handlers run. */
+export function isLive(status: ProcessStatus): boolean {
+  return status === 'running' || status === 'compensating';
+}

@@ -1,0 +1,3 @@
+export * from './process-manager.error.js';
+export * from './boot.errors.js';
+export * from './runtime.errors.js';

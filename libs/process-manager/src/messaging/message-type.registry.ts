@@ -1,0 +1,59 @@
+import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { messageTypeName, namedMessageTypes } from '../decorators/message-type.decorator.js';
+import { DuplicateMessageTypeError, UnknownMessageTypeError } from '../errors/index.js';
+import {
+  CQRS_COMMAND_HANDLER_METADATA,
+  CQRS_COMMAND_METADATA,
+} from '../process-manager.internal-constants.js';
+
+/** The kind of an outgoing message decides its bus. */
+export type MessageKind = 'command' | 'event';
+
+/**
+ * Wire name ↔ class for this app: the event classes of `@OnEvent()`, the command classes of the app's
+ * `@CommandHandler()`s, the library's own events and every `@MessageType()` class. It turns outbox and
+ * timer rows back into class instances.
+ */
+@Injectable()
+export class MessageTypeRegistry implements OnModuleInit {
+  private readonly types = new Map<string, Type>(namedMessageTypes());
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  /** Registers the command class of every `@CommandHandler()` in the app. */
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const command =
+        wrapper.metatype && Reflect.getMetadata(CQRS_COMMAND_HANDLER_METADATA, wrapper.metatype);
+      if (command) this.register(command as Type);
+    }
+  }
+
+  register(type: Type): void {
+    const name = messageTypeName(type);
+    const existing = this.types.get(name);
+    if (existing && existing !== type) throw new DuplicateMessageTypeError(name, [existing.name, type.name]);
+    this.types.set(name, type);
+  }
+
+  nameOf(message: object): string {
+    return messageTypeName(message.constructor);
+  }
+
+  /** A class with a `@CommandHandler()` goes to the CommandBus; anything else is an event. */
+  kindOf(message: object): MessageKind {
+    return Reflect.hasMetadata(CQRS_COMMAND_METADATA, message.constructor) ? 'command' : 'event';
+  }
+
+  toPayload(message: object): Record<string, unknown> {
+    return JSON.parse(JSON.stringify(message)) as Record<string, unknown>;
+  }
+
+  /** Rebuilds an instance of the registered class without running its constructor. */
+  fromPayload(typeName: string, payload: unknown): object {
+    const type = this.types.get(typeName);
+    if (!type) throw new UnknownMessageTypeError(typeName);
+    return Object.assign(Object.create(type.prototype as object) as object, payload);
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { RoutingTable } from '../definition/routing-table.js';
+import type { ProcessStatus } from '../engine/process-context.js';
+import type { ProcessHistoryEntry, ProcessInstance } from '../engine/process-instance.js';
+import { InvalidProcessStatusError, ProcessNotFoundError, UnknownProcessTypeError } from '../errors/index.js';
+import { ProcessStore } from '../persistence/process.store.js';
+import { Clock } from '../runtime/clock.js';
+import { stateDiagram } from './state-diagram.js';
+
+/** Inspect and operate process instances: the API behind dashboards and runbooks. */
+@Injectable()
+export class ProcessManagerService {
+  constructor(
+    private readonly store: ProcessStore,
+    private readonly routes: RoutingTable,
+    private readonly clock: Clock,
+  ) {}
+
+  get(processId: string): Promise<ProcessInstance | null> {
+    return this.store.get(processId);
+  }
+
+  /** The active instance (running, compensating, or failed and unacknowledged) for a key. */
+  find(type: string, correlationKey: string): Promise<ProcessInstance | null> {
+    return this.store.find(type, correlationKey);
+  }
+
+  /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
+  list(
+    query: { type?: string; status?: ProcessStatus | ProcessStatus[]; limit?: number; cursor?: string } = {},
+  ): Promise<{ items: ProcessInstance[]; nextCursor?: string }> {
+    return this.store.list(query);
+  }
+
+  /** Every step of an instance, ordered by seq. */
+  history(processId: string): Promise<ProcessHistoryEntry[]> {
+    return this.store.history(processId);
+  }
+
+  /** Frees the correlation key of a failed instance so a new one can start. */
+  async acknowledgeFailure(processId: string): Promise<void> {
+    if (await this.store.acknowledgeFailure(processId, this.clock.now())) return;
+    throw await this.whyNot(processId, 'acknowledge');
+  }
+
+  /** Ends a running or compensating instance as cancelled; its timers are dropped. */
+  async cancel(processId: string, reason?: string): Promise<void> {
+    if (await this.store.cancel(processId, reason, this.clock.now())) return;
+    throw await this.whyNot(processId, 'cancel');
+  }
+
+  /** Mermaid `stateDiagram-v2` built from the `from` / `to` of the process's handlers. */
+  diagram(type: string): string {
+    const process = this.routes.process(type);
+    if (!process) throw new UnknownProcessTypeError(type);
+    return stateDiagram(process);
+  }
+
+  private async whyNot(processId: string, operation: string): Promise<Error> {
+    const instance = await this.store.get(processId);
+    if (!instance) return new ProcessNotFoundError(processId);
+    const status = instance.acknowledgedAt ? `${instance.status} and already acknowledged` : instance.status;
+    return new InvalidProcessStatusError(processId, operation, status);
+  }
+}

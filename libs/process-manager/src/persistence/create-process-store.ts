@@ -1,0 +1,27 @@
+import { ModuleRef } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { MissingDependencyModuleError } from '../errors/index.js';
+import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
+import { InMemoryProcessStore } from './memory/in-memory-process.store.js';
+import type { ProcessStore } from './process.store.js';
+import { TypeOrmProcessStore } from './typeorm/typeorm-process.store.js';
+
+/** Resolved at runtime so `forRootAsync` can choose the store and DataSource from config. */
+export function createProcessStore(
+  options: ResolvedProcessManagerOptions,
+  moduleRef: ModuleRef,
+): ProcessStore {
+  if (options.store === 'memory') return new InMemoryProcessStore();
+  // The DataSource is created asynchronously by TypeOrmModule; it exists by onModuleInit, when the store asks.
+  return new TypeOrmProcessStore(() => {
+    const dataSource = moduleRef.get<DataSource | null>(getDataSourceToken(options.dataSourceName), {
+      strict: false,
+    });
+    if (dataSource) return dataSource;
+    throw new MissingDependencyModuleError(
+      `a TypeORM DataSource${options.dataSourceName ? ` named "${options.dataSourceName}"` : ''}`,
+      `TypeOrmModule.forRoot(${options.dataSourceName ? `{ name: '${options.dataSourceName}', … }` : ''})`,
+    );
+  });
+}

@@ -1,0 +1,12 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'pm_timer' })
+export class TimerEntity {
+  @PrimaryColumn('uuid', { name: 'id' }) id!: string;
+  @Column('uuid', { name: 'process_id' }) processId!: string;
+  @Column({ name: 'name', type: 'varchar', length: 200, nullable: true }) name!: string | null;
+  @Column({ name: 'due_at', type: 'timestamptz' }) dueAt!: Date;
+  @Column({ name: 'message_type', type: 'varchar', length: 200 }) messageType!: string;
+  @Column({ name: 'payload', type: 'jsonb' }) payload!: object;
+  @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

@@ -1,0 +1,3 @@
+export * from './entities/index.js';
+export * from './migrations/index.js';
+export * from './typeorm-process.store.js';

@@ -1,0 +1,106 @@
+/**
+ * The hot path's SQL, issued directly on the pg pool (TypeORM's repository layer costs ~4x the CPU).
+ * Each commit is ONE statement: data-modifying CTEs run atomically, so state, inbox, history, outbox,
+ * associations and timers are written together or not at all, in one round trip.
+ */
+
+export const ACTIVE_PREDICATE = `(status IN ('running', 'compensating') OR (status = 'failed' AND acknowledged_at IS NULL))`;
+
+export const LOAD_SQL = `
+SELECT p.*, EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $3) AS handled
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (
+  SELECT * FROM pm_process q
+  WHERE q.type = $1 AND ${ACTIVE_PREDICATE.replaceAll('status', 'q.status').replaceAll('acknowledged_at', 'q.acknowledged_at')}
+    AND (
+      ($4::text IS NULL AND q.correlation_key = $2)
+      OR q.id IN (SELECT process_id FROM pm_association WHERE type = $1 AND value = $2 AND ($4::text IS NULL OR key = $4))
+    )
+  ORDER BY (q.correlation_key = $2) DESC
+  LIMIT 1
+) p ON true`;
+
+/** $1..$12: id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error, expected version. */
+const INSERT_PROCESS = `
+INSERT INTO pm_process (id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE $12::int = 0
+RETURNING id, version, type`;
+
+const UPDATE_PROCESS = `
+UPDATE pm_process
+SET status = $4, state_name = $5, state = $6, version = $7, started_at = $8, updated_at = $9, completed_at = $10, last_error = $11
+WHERE id = $1 AND version = $12 AND type = $2 AND correlation_key = $3
+RETURNING id, version, type`;
+
+/** $13..$24: message id, message type, outcome, from state, commands, error, note, outbox, associations, cancel all timers, cancelled timer names, timers. */
+const STEP_TAIL = `
+, i AS (
+  INSERT INTO pm_inbox (handler, message_id, process_id, handled_at) SELECT p.type, $13, p.id, $9 FROM p
+), h AS (
+  INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, error, note, at)
+  SELECT p.id, p.version, $14, $13, $15, $16, $5, $4, $17, $18, $19, $9 FROM p
+), o AS (
+  INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at)
+  SELECT m.id, p.id, m.kind, m.type, m.payload, m.metadata, $9
+  FROM p, jsonb_to_recordset($20::jsonb) AS m(id uuid, kind text, type text, payload jsonb, metadata jsonb)
+), a AS (
+  INSERT INTO pm_association (type, key, value, process_id)
+  SELECT p.type, x.key, x.value, p.id FROM p, jsonb_to_recordset($21::jsonb) AS x(key text, value text)
+  ON CONFLICT DO NOTHING
+), tc AS (
+  DELETE FROM pm_timer t USING p
+  WHERE t.process_id = p.id AND ($22::boolean OR t.name = ANY($23::text[]))
+), ts AS (
+  INSERT INTO pm_timer (id, process_id, name, due_at, message_type, payload, created_at)
+  SELECT x.id, p.id, x.name, x.due_at, x.message_type, x.payload, $9
+  FROM p, jsonb_to_recordset($24::jsonb) AS x(id uuid, name text, due_at timestamptz, message_type text, payload jsonb)
+  ON CONFLICT (process_id, name) WHERE name IS NOT NULL
+  DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
+    payload = excluded.payload, created_at = excluded.created_at
+)
+SELECT count(*)::int AS committed FROM p`;
+
+export const INSERT_STEP_SQL = `WITH p AS (${INSERT_PROCESS})${STEP_TAIL}`;
+export const UPDATE_STEP_SQL = `WITH p AS (${UPDATE_PROCESS})${STEP_TAIL}`;
+
+export const ENQUEUE_SQL = `
+INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at)
+SELECT m.id, m.process_id, m.kind, m.type, m.payload, m.metadata, $2
+FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, process_id uuid, kind text, type text, payload jsonb, metadata jsonb)
+ON CONFLICT (id) DO NOTHING`;
+
+export const MARK_DISPATCHED_SQL = `UPDATE pm_outbox SET dispatched_at = $2 WHERE id = ANY($1::uuid[])`;
+
+export const MARK_DISPATCH_FAILED_SQL = `UPDATE pm_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`;
+
+/** Ends or acknowledges an instance outside any event: $1 id, $2 at, $3 note. */
+const MARKER_TAIL = (messageType: string, outcome: string) => `
+, h AS (
+  INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, note, at)
+  SELECT p.id, p.version, '${messageType}', '${outcome}:' || p.version, '${outcome}', p.state_name, p.state_name, p.status, '[]', $3, $2 FROM p
+)`;
+
+export const ACKNOWLEDGE_SQL = `
+WITH p AS (
+  UPDATE pm_process SET acknowledged_at = $2, updated_at = $2, version = version + 1
+  WHERE id = $1 AND status = 'failed' AND acknowledged_at IS NULL
+  RETURNING id, version, status, state_name
+)${MARKER_TAIL('ProcessManager.AcknowledgeFailure', 'acknowledged')}
+SELECT count(*)::int AS changed FROM p`;
+
+export const CANCEL_SQL = `
+WITH p AS (
+  UPDATE pm_process SET status = 'cancelled', updated_at = $2, completed_at = $2, version = version + 1
+  WHERE id = $1 AND status IN ('running', 'compensating')
+  RETURNING id, version, status, state_name
+)${MARKER_TAIL('ProcessManager.Cancel', 'cancelled')}
+, t AS (DELETE FROM pm_timer WHERE process_id IN (SELECT id FROM p))
+SELECT count(*)::int AS changed FROM p`;
+
+/** Constraint violations that mean "someone else got there first": re-load and re-run. */
+export const RACE_CONSTRAINTS = new Set([
+  'pm_process_active_key_uq',
+  'pm_process_pkey',
+  'pm_inbox_pk',
+  'pm_outbox_pkey',
+]);

@@ -1,0 +1,58 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProcessDefinitionExplorer } from './definition/process-definition.explorer.js';
+import { ProcessMetadataAccessor } from './definition/process-metadata.accessor.js';
+import { RoutingTable } from './definition/routing-table.js';
+import { MessageTypeRegistry } from './messaging/message-type.registry.js';
+import { OutboxDispatcher } from './messaging/outbox.dispatcher.js';
+import { ProcessManagerService } from './operations/process-manager.service.js';
+import { createProcessStore } from './persistence/create-process-store.js';
+import { ProcessStore } from './persistence/process.store.js';
+import { PROCESS_MANAGER_ENTITIES } from './persistence/typeorm/entities/index.js';
+import {
+  ConfigurableModuleClass,
+  PROCESS_MANAGER_MODULE_OPTIONS,
+} from './process-manager.module-definition.js';
+import { RESOLVED_OPTIONS } from './process-manager.internal-constants.js';
+import { type ProcessManagerModuleOptions, withDefaults } from './process-manager.options.js';
+import { Clock, SystemClock } from './runtime/clock.js';
+import { ProcessRunner } from './runtime/process-runner.js';
+
+/**
+ * Durable process managers on `@nestjs/cqrs`. Global; the app imports `CqrsModule.forRoot()`,
+ * `ScheduleModule.forRoot()` and (for the default store) `TypeOrmModule.forRoot()` itself.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: RESOLVED_OPTIONS, inject: [PROCESS_MANAGER_MODULE_OPTIONS], useFactory: withDefaults },
+    { provide: Clock, useClass: SystemClock },
+    { provide: ProcessStore, inject: [RESOLVED_OPTIONS, ModuleRef], useFactory: createProcessStore },
+    ProcessMetadataAccessor,
+    ProcessDefinitionExplorer,
+    MessageTypeRegistry,
+    RoutingTable,
+    OutboxDispatcher,
+    ProcessRunner,
+    ProcessManagerService,
+  ],
+  exports: [ProcessManagerService, Clock],
+})
+export class ProcessManagerModule extends ConfigurableModuleClass {
+  /**
+   * Registers the module with static options. With the TypeORM store it also registers the library's
+   * entities (`TypeOrmModule.forFeature`), so `autoLoadEntities: true` picks them up.
+   */
+  static override forRoot(options: ProcessManagerModuleOptions = {}): DynamicModule {
+    const module = super.forRoot(options);
+    if (options.store === 'memory') return module;
+    return {
+      ...module,
+      imports: [
+        ...(module.imports ?? []),
+        TypeOrmModule.forFeature(PROCESS_MANAGER_ENTITIES, options.dataSourceName),
+      ],
+    };
+  }
+}

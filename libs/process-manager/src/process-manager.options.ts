@@ -1,0 +1,84 @@
+/** Options of `ProcessManagerModule.forRoot()` / `forRootAsync()`. */
+export interface ProcessManagerModuleOptions {
+  /**
+   * Where instances live: PostgreSQL through the app's TypeORM DataSource, or memory (unit tests).
+   * @default 'typeorm'
+   */
+  store?: 'typeorm' | 'memory';
+  /**
+   * TypeORM connection name.
+   * @default the default DataSource
+   */
+  dataSourceName?: string;
+  /**
+   * How often one event is re-loaded and re-run after losing an optimistic-concurrency race.
+   * @default 10
+   */
+  conflictRetries?: number;
+  /** Handler failures: exponential backoff with jitter. */
+  retry?: {
+    /** @default 5 */
+    maxAttempts?: number;
+    /** @default 200 */
+    initialDelayMs?: number;
+    /** @default 60_000 */
+    maxDelayMs?: number;
+    /** @default 2 */
+    factor?: number;
+  };
+  /** Due-timer poller. */
+  timers?: {
+    /** @default 1_000 */
+    pollIntervalMs?: number;
+    /** @default 100 */
+    batchSize?: number;
+  };
+  /** Relay re-dispatching outbox rows left undispatched. */
+  outbox?: {
+    /** @default 5_000 */
+    relayIntervalMs?: number;
+    /** @default 100 */
+    batchSize?: number;
+  };
+  /** Stuck-process detection. */
+  recovery?: {
+    /** @default 300_000 (5 min) */
+    stuckAfterMs?: number;
+    /** @default 60_000 (1 min) */
+    intervalMs?: number;
+  };
+}
+
+/** Options with every default applied. */
+export interface ResolvedProcessManagerOptions {
+  store: 'typeorm' | 'memory';
+  dataSourceName: string | undefined;
+  conflictRetries: number;
+  retry: Required<NonNullable<ProcessManagerModuleOptions['retry']>>;
+  timers: Required<NonNullable<ProcessManagerModuleOptions['timers']>>;
+  outbox: Required<NonNullable<ProcessManagerModuleOptions['outbox']>>;
+  recovery: Required<NonNullable<ProcessManagerModuleOptions['recovery']>>;
+}
+
+export const DEFAULT_OPTIONS: ResolvedProcessManagerOptions = {
+  store: 'typeorm',
+  dataSourceName: undefined,
+  conflictRetries: 10,
+  retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 60_000, factor: 2 },
+  timers: { pollIntervalMs: 1_000, batchSize: 100 },
+  outbox: { relayIntervalMs: 5_000, batchSize: 100 },
+  recovery: { stuckAfterMs: 300_000, intervalMs: 60_000 },
+};
+
+/** The one place where defaults are merged (the module builder applies none, sync or async). */
+export function withDefaults(options: ProcessManagerModuleOptions = {}): ResolvedProcessManagerOptions {
+  return {
+    store: options.store ?? DEFAULT_OPTIONS.store,
+    dataSourceName: options.dataSourceName,
+    conflictRetries: options.conflictRetries ?? DEFAULT_OPTIONS.conflictRetries,
+    retry: { ...DEFAULT_OPTIONS.retry, ...options.retry },
+    timers: { ...DEFAULT_OPTIONS.timers, ...options.timers },
+    outbox: { ...DEFAULT_OPTIONS.outbox, ...options.outbox },
+    recovery: { ...DEFAULT_OPTIONS.recovery, ...options.recovery },
+  };
+}

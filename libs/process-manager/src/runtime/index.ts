@@ -1,0 +1,3 @@
+export * from './clock.js';
+export * from './instance-queue.js';
+export * from './process-runner.js';
