@@ -18,5 +18,8 @@ export {
   ProcessCompensated,
   ProcessStalled,
   ProcessDeadLettered,
+  ProcessTimedOut,
+  CommandDispatchFailed,
 } from './events/index.js';
+export type { DeadLetter } from './persistence/process.store.js';
 export * from './errors/index.js';

@@ -17,7 +17,12 @@ import {
 import { RESOLVED_OPTIONS } from './process-manager.internal-constants.js';
 import { type ProcessManagerModuleOptions, withDefaults } from './process-manager.options.js';
 import { Clock, SystemClock } from './runtime/clock.js';
+import { CqrsBuses } from './runtime/cqrs-buses.js';
+import { DeliveryFailures } from './runtime/delivery-failures.js';
 import { ProcessRunner } from './runtime/process-runner.js';
+import { OutboxRelay } from './scheduling/outbox.relay.js';
+import { StuckProcessRecoverer } from './scheduling/stuck-process.recoverer.js';
+import { TimerPoller } from './scheduling/timer.poller.js';
 
 /**
  * Durable process managers on `@nestjs/cqrs`. Global; the app imports `CqrsModule.forRoot()`,
@@ -29,12 +34,17 @@ import { ProcessRunner } from './runtime/process-runner.js';
     { provide: RESOLVED_OPTIONS, inject: [PROCESS_MANAGER_MODULE_OPTIONS], useFactory: withDefaults },
     { provide: Clock, useClass: SystemClock },
     { provide: ProcessStore, inject: [RESOLVED_OPTIONS, ModuleRef], useFactory: createProcessStore },
+    CqrsBuses,
     ProcessMetadataAccessor,
     ProcessDefinitionExplorer,
     MessageTypeRegistry,
     RoutingTable,
     OutboxDispatcher,
+    DeliveryFailures,
     ProcessRunner,
+    TimerPoller,
+    OutboxRelay,
+    StuckProcessRecoverer,
     ProcessManagerService,
   ],
   exports: [ProcessManagerService, Clock],

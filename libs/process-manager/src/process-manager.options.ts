@@ -17,7 +17,7 @@ export interface ProcessManagerModuleOptions {
   conflictRetries?: number;
   /** Handler failures: exponential backoff with jitter. */
   retry?: {
-    /** @default 5 */
+    /** Deliveries (and dispatches) tried in all, the first included. @default 5 */
     maxAttempts?: number;
     /** @default 200 */
     initialDelayMs?: number;
@@ -26,8 +26,13 @@ export interface ProcessManagerModuleOptions {
     /** @default 2 */
     factor?: number;
   };
-  /** Due-timer poller. */
+  /** Poller for due timers and due handler retries. */
   timers?: {
+    /**
+     * Run the poller in this app (switch off in apps that only publish events).
+     * @default true
+     */
+    enabled?: boolean;
     /** @default 1_000 */
     pollIntervalMs?: number;
     /** @default 100 */
@@ -35,6 +40,8 @@ export interface ProcessManagerModuleOptions {
   };
   /** Relay re-dispatching outbox rows left undispatched. */
   outbox?: {
+    /** @default true */
+    enabled?: boolean;
     /** @default 5_000 */
     relayIntervalMs?: number;
     /** @default 100 */
@@ -42,6 +49,8 @@ export interface ProcessManagerModuleOptions {
   };
   /** Stuck-process detection. */
   recovery?: {
+    /** @default true */
+    enabled?: boolean;
     /** @default 300_000 (5 min) */
     stuckAfterMs?: number;
     /** @default 60_000 (1 min) */
@@ -65,9 +74,9 @@ export const DEFAULT_OPTIONS: ResolvedProcessManagerOptions = {
   dataSourceName: undefined,
   conflictRetries: 10,
   retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 60_000, factor: 2 },
-  timers: { pollIntervalMs: 1_000, batchSize: 100 },
-  outbox: { relayIntervalMs: 5_000, batchSize: 100 },
-  recovery: { stuckAfterMs: 300_000, intervalMs: 60_000 },
+  timers: { enabled: true, pollIntervalMs: 1_000, batchSize: 100 },
+  outbox: { enabled: true, relayIntervalMs: 5_000, batchSize: 100 },
+  recovery: { enabled: true, stuckAfterMs: 300_000, intervalMs: 60_000 },
 };
 
 /** The one place where defaults are merged (the module builder applies none, sync or async). */

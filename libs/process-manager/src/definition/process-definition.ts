@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { OnEventOptions } from '../decorators/on-event.decorator.js';
+import type { ProcessManagerOptions } from '../decorators/process-manager.decorator.js';
 import type { ProcessContext } from '../engine/process-context.js';
 
 /** A stateful handler: one `@OnEvent()` event type of a `@ProcessManager()` method. */
@@ -39,7 +40,25 @@ export interface ProcessDefinition {
   readonly className: string;
   readonly correlationKey: string | undefined;
   readonly initialState: () => object;
+  /** The `@OnEvent()` handlers; these receive events from the EventBus. */
   readonly routes: readonly StatefulRoute[];
+  /** Built-in handlers for library messages the class does not handle itself; delivered by id only. */
+  readonly systemRoutes: readonly StatefulRoute[];
+  readonly timeoutMs: number | undefined;
+  /** Idle time before recovery reports an instance, per named state; `default` for the rest. */
+  readonly stuckAfterMs: {
+    readonly default: number | undefined;
+    readonly [stateName: string]: number | undefined;
+  };
+  readonly onStuck: 'notify' | 'resend' | 'fail';
+}
+
+/** The handler of `messageType` in a process: its own, else a built-in one. */
+export function routeFor(process: ProcessDefinition, messageType: string): StatefulRoute | undefined {
+  return (
+    process.routes.find((route) => route.messageType === messageType) ??
+    process.systemRoutes.find((route) => route.messageType === messageType)
+  );
 }
 
 export interface DiscoveredHandler {
@@ -47,7 +66,7 @@ export interface DiscoveredHandler {
   className: string;
   methodName: string;
   /** Present when the host class is a `@ProcessManager()`. */
-  manager: { name?: string; correlationKey?: string; initialState?: () => object } | undefined;
+  manager: ProcessManagerOptions | undefined;
   events: Type[];
   options: OnEventOptions;
 }

@@ -1,19 +1,25 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { messageTypeName } from '../decorators/message-type.decorator.js';
+import type { ProcessManagerOptions } from '../decorators/process-manager.decorator.js';
+import { parseDuration } from '../engine/duration.js';
+import type { ProcessContext } from '../engine/process-context.js';
 import {
   DuplicateProcessNameError,
   MissingCorrelationError,
   MissingStartHandlerError,
 } from '../errors/index.js';
-import type {
-  DiscoveredHandler,
-  ProcessDefinition,
-  Route,
-  StatefulRoute,
-  StatelessRoute,
+import { LIFECYCLE_EVENTS } from '../events/process-lifecycle.events.js';
+import { CommandDispatchFailed, ProcessTimedOut, SYSTEM_MESSAGES } from '../events/system-messages.js';
+import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
+import {
+  type DiscoveredHandler,
+  type ProcessDefinition,
+  type Route,
+  routeFor,
+  type StatefulRoute,
+  type StatelessRoute,
 } from './process-definition.js';
 import { ProcessDefinitionExplorer } from './process-definition.explorer.js';
-import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
 
 /** Message type → routes, built and validated once at boot from the discovered `@OnEvent()`s; then immutable. */
 @Injectable()
@@ -36,14 +42,29 @@ export class RoutingTable implements OnModuleInit {
     }
     this.routesByType = routesByType;
     for (const handler of handlers) handler.events.forEach((event) => this.registry.register(event));
+    for (const message of [...SYSTEM_MESSAGES, ...LIFECYCLE_EVENTS]) this.registry.register(message);
   }
 
+  /** Routes of a message published on the EventBus. */
   routesFor(messageType: string): readonly Route[] {
     return this.routesByType.get(messageType) ?? [];
   }
 
   handles(messageType: string): boolean {
     return this.routesByType.has(messageType);
+  }
+
+  /** The handler of `messageType` in process `name` (its own or built-in), for deliveries by id. */
+  routeTo(name: string, messageType: string): StatefulRoute | undefined {
+    const process = this.processByName.get(name);
+    return process && routeFor(process, messageType);
+  }
+
+  /** The stateless handler `name` (`Class.method`) of `messageType`. */
+  statelessRoute(name: string, messageType: string): StatelessRoute | undefined {
+    return this.routesFor(messageType).find(
+      (route): route is StatelessRoute => route.kind === 'stateless' && route.name === name,
+    );
   }
 
   process(name: string): ProcessDefinition | undefined {
@@ -67,15 +88,25 @@ function buildProcesses(handlers: DiscoveredHandler[]): Map<string, ProcessDefin
     const existing = processes.get(name);
     if (existing) throw new DuplicateProcessNameError(name, [existing.className, className]);
     const routes: StatefulRoute[] = [];
+    const systemRoutes: StatefulRoute[] = [];
     const definition: ProcessDefinition = {
       name,
       className,
       correlationKey: manager.correlationKey,
       initialState: manager.initialState ?? (() => ({})),
       routes,
+      systemRoutes,
+      timeoutMs: manager.timeout === undefined ? undefined : parseDuration(manager.timeout),
+      stuckAfterMs: stuckAfterMs(manager.stuckAfter),
+      onStuck: manager.onStuck ?? 'notify',
     };
     routes.push(...classHandlers.flatMap((handler) => statefulRoutes(definition, handler)));
     if (!routes.some((route) => route.start)) throw new MissingStartHandlerError(name);
+    systemRoutes.push(
+      ...builtInRoutes(definition).filter(
+        (builtIn) => !routes.some((r) => r.messageType === builtIn.messageType),
+      ),
+    );
     processes.set(name, definition);
   }
   return processes;
@@ -105,6 +136,41 @@ function statefulRoutes(process: ProcessDefinition, handler: DiscoveredHandler):
         : (message: object) => (message as Record<string, unknown>)[key!],
     invoke: (message, ctx) => method.call(handler.instance, message, ctx),
   }));
+}
+
+function stuckAfterMs(option: ProcessManagerOptions['stuckAfter']): ProcessDefinition['stuckAfterMs'] {
+  if (option === undefined) return { default: undefined };
+  if (typeof option !== 'object') return { default: parseDuration(option) };
+  const byState = Object.fromEntries(
+    Object.entries(option).map(([state, value]) => [state, parseDuration(value)]),
+  );
+  return { ...byState, default: byState['default'] };
+}
+
+/** Unhandled deadline or dispatch failure fails the instance: nothing is left hanging silently. */
+function builtInRoutes(process: ProcessDefinition): StatefulRoute[] {
+  const builtIn = (type: Function, reason: (message: Record<string, unknown>) => string): StatefulRoute => ({
+    kind: 'stateful',
+    process,
+    messageType: messageTypeName(type),
+    methodName: `(built-in ${type.name})`,
+    start: false,
+    from: undefined,
+    to: undefined,
+    onMissing: 'ignore',
+    correlateBy: 'processId',
+    associationKey: undefined,
+    correlate: () => undefined,
+    invoke: (message: object, ctx: ProcessContext<object>) =>
+      ctx.fail(reason(message as Record<string, unknown>)),
+  });
+  return [
+    builtIn(ProcessTimedOut, () => 'timed out'),
+    builtIn(
+      CommandDispatchFailed,
+      (m) => `dispatch of ${String(m['commandType'])} failed: ${String(m['error'])}`,
+    ),
+  ];
 }
 
 function statelessRoutes(handler: DiscoveredHandler): StatelessRoute[] {

@@ -26,6 +26,8 @@ export class DraftContext<S extends object = object> implements ProcessContext<S
     readonly isNew: boolean,
     readonly metadata: MessageMetadata,
     private readonly clock: () => Date,
+    /** Throws when the process could never receive `message` (checked at the `schedule()` call). */
+    private readonly assertDeliverable: (message: object) => void,
   ) {
     this.state = structuredClone(instance.state) as S;
     this.status = instance.status;
@@ -54,6 +56,7 @@ export class DraftContext<S extends object = object> implements ProcessContext<S
   }
 
   schedule(message: IEvent, when: ScheduleWhen, name?: string): void {
+    this.assertDeliverable(message);
     const dueAt = 'at' in when ? when.at : new Date(this.now().getTime() + parseDuration(when.after));
     if (name !== undefined) this.dropScheduled(name);
     this.scheduled.push({ message, dueAt, name });

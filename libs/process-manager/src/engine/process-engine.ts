@@ -1,16 +1,22 @@
-import type { StatefulRoute } from '../definition/process-definition.js';
+import { routeFor, type ProcessDefinition, type StatefulRoute } from '../definition/process-definition.js';
 import {
   CorrelationFailedError,
   MissingCorrelationValueError,
   StateNotSerializableError,
+  UnroutableTimerError,
 } from '../errors/index.js';
-import { ProcessCompleted, ProcessFailed, ProcessStarted } from '../events/process-lifecycle.events.js';
+import {
+  ProcessCompleted,
+  ProcessFailed,
+  ProcessStalled,
+  ProcessStarted,
+} from '../events/process-lifecycle.events.js';
+import { ProcessTimedOut } from '../events/system-messages.js';
 import { outgoingMessageId } from '../messaging/message-id.js';
-import type { MessageMetadata } from '../messaging/message-metadata.js';
-import { withMetadata } from '../messaging/message-metadata.js';
-import type { Decision, OutgoingMessage, ScheduledTimer } from './decision.js';
+import { type MessageMetadata, withMetadata } from '../messaging/message-metadata.js';
+import type { Decision, OutgoingMessage } from './decision.js';
 import { DraftContext } from './draft-context.js';
-import { isLive, type ProcessInstance } from './process-instance.js';
+import { isLive, type ProcessHistoryEntry, type ProcessInstance } from './process-instance.js';
 
 /** What the engine needs from the outside world, injected so that a step is deterministic. */
 export interface EngineEnvironment {
@@ -28,6 +34,9 @@ export interface StepInput {
   /** The active instance for the key, or null (then `route.start` must be true). */
   instance: ProcessInstance | null;
 }
+
+/** The name of the deadline timer of `@ProcessManager({ timeout })`. */
+export const DEADLINE_TIMER = 'pm:deadline';
 
 /** The correlation value of an event for a route, or a named error saying why there is none. */
 export function correlate(route: StatefulRoute, event: object): string {
@@ -49,70 +58,85 @@ export function correlate(route: StatefulRoute, event: object): string {
  */
 export async function decide(input: StepInput, env: EngineEnvironment): Promise<Decision> {
   const { route, event, metadata } = input;
+  const process = route.process;
   const isNew = input.instance === null;
-  const now = env.now();
-  const before = input.instance ?? newInstance(input, env, now);
-  const ctx = new DraftContext(before, isNew, metadata, () => env.now());
+  const before = input.instance ?? newInstance(process, input.correlationKey, env);
+  const ctx = draft(process, before, isNew, metadata, env);
 
   const ignoredBecause = isNew ? undefined : whyIgnored(route, before);
-  if (ignoredBecause === undefined) await route.invoke(event, ctx);
-  if (route.to !== undefined && ignoredBecause === undefined) ctx.transitionTo(route.to);
-
-  const after: ProcessInstance = {
-    ...before,
-    state: ignoredBecause === undefined ? toJsonState(ctx.state, before) : before.state,
-    status: ctx.status,
-    stateName: ctx.stateName,
-    lastError: ctx.lastError,
-    version: before.version + 1,
-    updatedAt: now,
-    completedAt: ctx.status === 'completed' || ctx.status === 'failed' ? now : before.completedAt,
-  };
-  const outgoing = outgoingMessages(ctx, before, after, isNew, metadata, env, now);
-  const ended = !isLive(after.status);
-  return {
-    isNew,
-    expectedVersion: before.version,
-    instance: after,
-    inbox: { messageId: metadata.messageId },
-    outgoing,
-    associations: ctx.associations,
-    timers: {
-      scheduled: ended
-        ? []
-        : ctx.scheduled.map((timer): ScheduledTimer => ({
-            id: env.newId(),
-            name: timer.name,
-            dueAt: timer.dueAt,
-            messageType: env.nameOf(timer.message),
-            payload: env.toPayload(timer.message),
-          })),
-      cancelled: ctx.cancelled.filter((name) => !ctx.scheduled.some((timer) => timer.name === name)),
-      cancelAll: ended,
-    },
-    history: {
-      messageType: route.messageType,
-      messageId: metadata.messageId,
-      outcome: ignoredBecause === undefined ? 'handled' : 'ignored',
-      note: ignoredBecause,
-      fromState: before.stateName,
-      toState: after.stateName,
-      status: after.status,
-      commands: outgoing.map(({ kind, type, payload }) => ({ kind, type, payload })),
-      at: now,
-      error: after.status === 'failed' && before.status !== 'failed' ? after.lastError : undefined,
-    },
-  };
+  if (ignoredBecause === undefined) {
+    if (isNew && process.timeoutMs !== undefined) {
+      const deadline = new Date(before.startedAt.getTime() + process.timeoutMs);
+      ctx.schedule(new ProcessTimedOut(deadline.toISOString()), { at: deadline }, DEADLINE_TIMER);
+    }
+    await route.invoke(event, ctx);
+    if (route.to !== undefined) ctx.transitionTo(route.to);
+  }
+  return toDecision(ctx, before, env, {
+    messageType: route.messageType,
+    outcome: ignoredBecause === undefined ? 'handled' : 'ignored',
+    note: ignoredBecause,
+  });
 }
 
-function newInstance(input: StepInput, env: EngineEnvironment, now: Date): ProcessInstance {
+/**
+ * The step recovery takes for an instance that made no progress: recorded as `stalled`,
+ * `ProcessStalled` published, and with `onStuck: 'fail'` the instance failed.
+ */
+export function decideStall(
+  process: ProcessDefinition,
+  instance: ProcessInstance,
+  idleMs: number,
+  env: EngineEnvironment,
+): Decision {
+  const metadata: MessageMetadata = {
+    messageId: `stalled:${instance.id}:${instance.version}`,
+    correlationId: instance.id,
+    occurredAt: env.now(),
+  };
+  const ctx = draft(process, instance, false, metadata, env);
+  const { id, type, correlationKey, stateName } = instance;
+  ctx.publish(new ProcessStalled(id, type, correlationKey, stateName, idleMs));
+  if (process.onStuck === 'fail') ctx.fail(`stalled: no progress for ${Math.round(idleMs / 1000)}s`);
+  return toDecision(ctx, instance, env, {
+    messageType: 'ProcessManager.ProcessStalled',
+    outcome: 'stalled',
+    note: `no progress for ${Math.round(idleMs / 1000)}s (onStuck: '${process.onStuck}')`,
+  });
+}
+
+function draft(
+  process: ProcessDefinition,
+  instance: ProcessInstance,
+  isNew: boolean,
+  metadata: MessageMetadata,
+  env: EngineEnvironment,
+): DraftContext {
+  return new DraftContext(
+    instance,
+    isNew,
+    metadata,
+    () => env.now(),
+    (message) => {
+      const type = env.nameOf(message);
+      if (!routeFor(process, type)) throw new UnroutableTimerError(process.name, type);
+    },
+  );
+}
+
+function newInstance(
+  process: ProcessDefinition,
+  correlationKey: string,
+  env: EngineEnvironment,
+): ProcessInstance {
+  const now = env.now();
   return {
     id: env.newId(),
-    type: input.route.process.name,
-    correlationKey: input.correlationKey,
+    type: process.name,
+    correlationKey,
     status: 'running',
     stateName: undefined,
-    state: input.route.process.initialState(),
+    state: process.initialState(),
     version: 0,
     startedAt: now,
     updatedAt: now,
@@ -125,6 +149,60 @@ function whyIgnored(route: StatefulRoute, instance: ProcessInstance): string | u
     return `${route.methodName}() runs in ${route.from.join(' | ')}, instance is in ${instance.stateName ?? '(no state)'}`;
   }
   return undefined;
+}
+
+function toDecision(
+  ctx: DraftContext,
+  before: ProcessInstance,
+  env: EngineEnvironment,
+  step: Pick<ProcessHistoryEntry, 'messageType' | 'outcome' | 'note'>,
+): Decision {
+  const now = env.now();
+  const changed = step.outcome !== 'ignored';
+  const after: ProcessInstance = {
+    ...before,
+    state: changed ? toJsonState(ctx.state, before) : before.state,
+    status: ctx.status,
+    stateName: ctx.stateName,
+    lastError: ctx.lastError,
+    version: before.version + 1,
+    updatedAt: now,
+    completedAt: isLive(ctx.status) ? before.completedAt : (before.completedAt ?? now),
+  };
+  const outgoing = outgoingMessages(ctx, before, after, env, now);
+  const ended = !isLive(after.status);
+  return {
+    isNew: ctx.isNew,
+    expectedVersion: before.version,
+    instance: after,
+    inbox: { messageId: ctx.metadata.messageId },
+    outgoing,
+    associations: ctx.associations,
+    timers: {
+      scheduled: ended
+        ? []
+        : ctx.scheduled.map((timer) => ({
+            // A timer's id is also the messageId of its delivery, which deletes the row in the same commit.
+            id: env.newId(),
+            name: timer.name,
+            dueAt: timer.dueAt,
+            messageType: env.nameOf(timer.message),
+            payload: env.toPayload(timer.message),
+          })),
+      cancelled: ctx.cancelled.filter((name) => !ctx.scheduled.some((timer) => timer.name === name)),
+      cancelAll: ended,
+    },
+    history: {
+      ...step,
+      messageId: ctx.metadata.messageId,
+      fromState: before.stateName,
+      toState: after.stateName,
+      status: after.status,
+      commands: outgoing.map(({ kind, type, payload }) => ({ kind, type, payload })),
+      at: now,
+      error: after.status === 'failed' && before.status !== 'failed' ? after.lastError : undefined,
+    },
+  };
 }
 
 function toJsonState(state: unknown, instance: ProcessInstance): object {
@@ -149,14 +227,12 @@ function outgoingMessages(
   ctx: DraftContext,
   before: ProcessInstance,
   after: ProcessInstance,
-  isNew: boolean,
-  cause: MessageMetadata,
   env: EngineEnvironment,
   now: Date,
 ): OutgoingMessage[] {
   const lifecycle: object[] = [];
   const { id, type, correlationKey } = after;
-  if (isNew) lifecycle.push(new ProcessStarted(id, type, correlationKey));
+  if (ctx.isNew) lifecycle.push(new ProcessStarted(id, type, correlationKey));
   if (after.status !== before.status && after.status === 'completed') {
     lifecycle.push(new ProcessCompleted(id, type, correlationKey));
   }
@@ -166,9 +242,9 @@ function outgoingMessages(
   const all = [...ctx.sent, ...lifecycle.map((message) => ({ kind: 'event' as const, message }))];
   return all.map(({ kind, message }, index) => {
     const metadata: MessageMetadata = {
-      messageId: outgoingMessageId(id, cause.messageId, index),
+      messageId: outgoingMessageId(id, ctx.metadata.messageId, index),
       correlationId: id,
-      causationId: cause.messageId,
+      causationId: ctx.metadata.messageId,
       occurredAt: now,
     };
     return {

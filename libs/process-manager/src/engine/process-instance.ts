@@ -22,8 +22,8 @@ export interface ProcessHistoryEntry {
   processId: string;
   messageType: string;
   messageId: string;
-  /** `handled`, or `ignored` when the instance's state or status did not accept the message. */
-  outcome: 'handled' | 'ignored' | 'cancelled' | 'acknowledged';
+  /** `handled`; `ignored` when the instance's state or status did not accept the message; `stalled` from recovery. */
+  outcome: 'handled' | 'ignored' | 'stalled' | 'cancelled' | 'acknowledged';
   fromState?: string;
   toState?: string;
   status: ProcessStatus;

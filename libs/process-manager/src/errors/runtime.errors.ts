@@ -102,3 +102,29 @@ export class ConflictRetriesExhaustedError extends ProcessManagerError {
     );
   }
 }
+
+/** A non-start event found no active instance and its route says `onMissing: 'retry' | 'dead-letter'`. */
+export class NoActiveInstanceError extends ProcessManagerError {
+  constructor(
+    readonly processName: string,
+    readonly messageType: string,
+    readonly correlationKey: string,
+    readonly policy: 'retry' | 'dead-letter',
+  ) {
+    super(
+      `No active "${processName}" instance for ${correlationKey} to handle ${messageType} (onMissing: '${policy}').`,
+    );
+  }
+}
+
+/** `ctx.schedule()` of a message the process has no handler for: it could never be delivered. */
+export class UnroutableTimerError extends ProcessManagerError {
+  constructor(
+    readonly processName: string,
+    readonly messageType: string,
+  ) {
+    super(
+      `"${processName}" schedules ${messageType} but has no @OnEvent(${messageType}) handler to receive it.`,
+    );
+  }
+}

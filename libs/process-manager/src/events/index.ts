@@ -1,1 +1,2 @@
 export * from './process-lifecycle.events.js';
+export * from './system-messages.js';

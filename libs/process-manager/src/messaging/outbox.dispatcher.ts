@@ -1,7 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { CommandBus, EventBus } from '@nestjs/cqrs';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ProcessStore } from '../persistence/process.store.js';
+import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
+import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
+import { backoffDelay } from '../runtime/backoff.js';
 import { Clock } from '../runtime/clock.js';
+import { CqrsBuses } from '../runtime/cqrs-buses.js';
 import type { MessageMetadata } from './message-metadata.js';
 import type { MessageKind } from './message-type.registry.js';
 
@@ -11,43 +14,66 @@ export interface Dispatchable {
   readonly metadata: MessageMetadata;
   /** The message instance, metadata attached. */
   readonly message: object;
+  /** Failed sends so far (0 on the fast path). */
+  readonly attempts?: number;
+}
+
+export interface DispatchFailure {
+  readonly message: Dispatchable;
+  readonly error: string;
 }
 
 /**
  * Sends committed outbox messages to their bus and marks them dispatched. A send that throws is
- * recorded on its row (attempts, last_error) and left for the relay.
+ * recorded on its row (attempts, last_error, when to try again) and left for the relay; when its
+ * attempts run out the row is parked and the failure returned, so the caller can tell the process.
  */
 @Injectable()
 export class OutboxDispatcher {
   private readonly logger = new Logger(OutboxDispatcher.name);
 
   constructor(
-    private readonly commandBus: CommandBus,
-    private readonly eventBus: EventBus,
+    private readonly buses: CqrsBuses,
     private readonly store: ProcessStore,
     private readonly clock: Clock,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
   ) {}
 
-  async dispatch(messages: readonly Dispatchable[]): Promise<void> {
+  /** Sends in order; returns the messages whose attempts ran out. */
+  async dispatch(messages: readonly Dispatchable[]): Promise<DispatchFailure[]> {
     const sent: string[] = [];
+    const exhausted: DispatchFailure[] = [];
     for (const message of messages) {
       try {
         await this.send(message);
         sent.push(message.metadata.messageId);
       } catch (error) {
-        this.logger.error(
-          `Dispatch of ${message.kind} ${message.type} (${message.metadata.messageId}, process ${message.metadata.correlationId}) failed: ${String(error)}`,
-        );
-        await this.store.markDispatchFailed(message.metadata.messageId, errorText(error));
+        const failure = await this.recordFailure(message, error);
+        if (failure) exhausted.push(failure);
       }
     }
     await this.store.markDispatched(sent, this.clock.now());
+    return exhausted;
   }
 
-  /** Sends one message; `execute()` is awaited so a failing command handler is noticed. */
-  async send({ kind, message }: Dispatchable): Promise<void> {
-    if (kind === 'command') await this.commandBus.execute(message);
-    else this.eventBus.publish(message);
+  /** `execute()` is awaited so that a failing command handler is noticed and retried. */
+  private async send({ kind, message }: Dispatchable): Promise<void> {
+    if (kind === 'command') await this.buses.commandBus.execute(message);
+    else this.buses.eventBus.publish(message);
+  }
+
+  private async recordFailure(message: Dispatchable, error: unknown): Promise<DispatchFailure | undefined> {
+    const attempts = (message.attempts ?? 0) + 1;
+    const givingUp = attempts >= this.options.retry.maxAttempts;
+    const now = this.clock.now();
+    const retryAt = givingUp ? null : new Date(now.getTime() + backoffDelay(attempts, this.options.retry));
+    const text = errorText(error);
+    this.logger.error(
+      `Dispatch of ${message.kind} ${message.type} ${message.metadata.messageId} (process ${message.metadata.correlationId}) ` +
+        `failed, attempt ${attempts}${givingUp ? ', giving up' : ''}: ${text}`,
+    );
+    await this.store.markDispatchFailed(message.metadata.messageId, text, retryAt, now);
+    return givingUp ? { message, error: text } : undefined;
   }
 }
 

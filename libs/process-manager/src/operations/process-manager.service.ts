@@ -3,7 +3,11 @@ import { RoutingTable } from '../definition/routing-table.js';
 import type { ProcessStatus } from '../engine/process-context.js';
 import type { ProcessHistoryEntry, ProcessInstance } from '../engine/process-instance.js';
 import { InvalidProcessStatusError, ProcessNotFoundError, UnknownProcessTypeError } from '../errors/index.js';
-import { ProcessStore } from '../persistence/process.store.js';
+import { isLive } from '../engine/process-instance.js';
+import { MAX_LIST_LIMIT } from '../persistence/list-cursor.js';
+import { type DeadLetter, ProcessStore } from '../persistence/process.store.js';
+import { OutboxRelay } from '../scheduling/outbox.relay.js';
+import { ProcessRunner } from '../runtime/process-runner.js';
 import { Clock } from '../runtime/clock.js';
 import { stateDiagram } from './state-diagram.js';
 
@@ -13,6 +17,8 @@ export class ProcessManagerService {
   constructor(
     private readonly store: ProcessStore,
     private readonly routes: RoutingTable,
+    private readonly runner: ProcessRunner,
+    private readonly relay: OutboxRelay,
     private readonly clock: Clock,
   ) {}
 
@@ -47,6 +53,27 @@ export class ProcessManagerService {
   async cancel(processId: string, reason?: string): Promise<void> {
     if (await this.store.cancel(processId, reason, this.clock.now())) return;
     throw await this.whyNot(processId, 'cancel');
+  }
+
+  /**
+   * Re-runs the instance's dead-lettered deliveries, oldest first. With none, a live instance's last
+   * step is re-dispatched (same messageIds, so receivers dedupe): the cure for a stuck instance.
+   */
+  async retry(processId: string): Promise<void> {
+    const instance = await this.store.get(processId);
+    if (!instance) throw new ProcessNotFoundError(processId);
+    const deadLetters = await this.store.deadLetters({ processId, limit: MAX_LIST_LIMIT });
+    for (const deadLetter of deadLetters) await this.runner.redeliver(deadLetter);
+    if (deadLetters.length === 0) {
+      if (!isLive(instance.status)) throw new InvalidProcessStatusError(processId, 'retry', instance.status);
+      await this.store.resendLastStep(processId, this.clock.now());
+      await this.relay.tickOnce();
+    }
+  }
+
+  /** Deliveries whose attempts ran out, oldest first. */
+  deadLetters(query: { limit?: number } = {}): Promise<DeadLetter[]> {
+    return this.store.deadLetters(query);
   }
 
   /** Mermaid `stateDiagram-v2` built from the `from` / `to` of the process's handlers. */

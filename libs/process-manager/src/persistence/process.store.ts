@@ -6,6 +6,8 @@ import type { MessageKind } from '../messaging/message-type.registry.js';
 
 export interface LoadQuery {
   type: string;
+  /** Load this very instance (timers, retries) instead of correlating. */
+  processId?: string;
   /** Correlation value: the instance's key, or an associated value. */
   correlationKey: string;
   /** Restricts association lookups to this key name. */
@@ -36,6 +38,42 @@ export interface OutboxRecord {
   metadata: MessageMetadata;
 }
 
+/** An outbox row claimed by the relay. */
+export interface ClaimedOutboxRecord extends OutboxRecord {
+  attempts: number;
+}
+
+/** A due timer, claimed by one poller. */
+export interface TimerRecord {
+  id: string;
+  processId: string;
+  processType: string;
+  name: string | undefined;
+  dueAt: Date;
+  messageType: string;
+  payload: Record<string, unknown>;
+}
+
+/** A failed delivery: retried with backoff while `retrying`, parked when `dead`. */
+export interface DeadLetter {
+  id: string;
+  /** Process type, or `Class.method` of a stateless handler. */
+  handler: string;
+  processId: string | undefined;
+  correlationKey: string | undefined;
+  messageType: string;
+  messageId: string;
+  payload: Record<string, unknown>;
+  metadata: MessageMetadata;
+  status: 'retrying' | 'dead';
+  attempts: number;
+  error: string;
+  stack: string | undefined;
+  firstFailedAt: Date;
+  lastFailedAt: Date;
+  nextAttemptAt: Date | undefined;
+}
+
 /**
  * The persistence port. Implementations give the same semantics: a Decision commits whole or not at
  * all, guarded by the instance version, the (type, key) slot and the inbox; a lost race is a
@@ -48,7 +86,31 @@ export abstract class ProcessStore {
   /** Writes messages to the outbox outside any process (stateless handlers, the app's `Outbox`). */
   abstract enqueue(records: OutboxRecord[]): Promise<void>;
   abstract markDispatched(messageIds: string[], at: Date): Promise<void>;
-  abstract markDispatchFailed(messageId: string, error: string): Promise<void>;
+  /** Records a failed send; `retryAt` null means attempts ran out and the relay leaves the row. */
+  abstract markDispatchFailed(
+    messageId: string,
+    error: string,
+    retryAt: Date | null,
+    now: Date,
+  ): Promise<void>;
+  abstract claimOutbox(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedOutboxRecord[]>;
+
+  abstract claimDueTimers(now: Date, leaseUntil: Date, limit: number): Promise<TimerRecord[]>;
+  abstract deleteTimer(timerId: string): Promise<void>;
+
+  /** Attempts so far of a failed delivery (0 when it never failed). */
+  abstract failureAttempts(handler: string, messageId: string): Promise<number>;
+  /** Inserts or updates (by handler + messageId) a failed delivery. */
+  abstract recordFailure(failure: DeadLetter): Promise<void>;
+  abstract resolveFailure(handler: string, messageId: string): Promise<void>;
+  abstract claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]>;
+  abstract deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]>;
+  abstract setLastError(processId: string, error: string): Promise<void>;
+
+  /** Live instances idle since `idleSince`, not reported yet, with no timer, outbox row or retry pending. */
+  abstract findStalled(idleSince: Date, limit: number): Promise<ProcessInstance[]>;
+  /** Makes the commands of the last handled step due for dispatch again; returns how many. */
+  abstract resendLastStep(processId: string, now: Date): Promise<number>;
 
   abstract get(processId: string): Promise<ProcessInstance | null>;
   abstract find(type: string, correlationKey: string): Promise<ProcessInstance | null>;

@@ -6,42 +6,56 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { EventBus, UnhandledExceptionBus } from '@nestjs/cqrs';
 import { catchError, defer, EMPTY, filter, mergeMap, type Subscription } from 'rxjs';
 import type { StatefulRoute, StatelessRoute } from '../definition/process-definition.js';
 import { RoutingTable } from '../definition/routing-table.js';
-import { correlate, decide, type EngineEnvironment } from '../engine/process-engine.js';
-import { ConcurrencyConflictError, ConflictRetriesExhaustedError } from '../errors/index.js';
+import type { Decision } from '../engine/decision.js';
+import { correlate, decide, decideStall, type EngineEnvironment } from '../engine/process-engine.js';
+import type { ProcessInstance } from '../engine/process-instance.js';
+import {
+  ConcurrencyConflictError,
+  ConflictRetriesExhaustedError,
+  NoActiveInstanceError,
+} from '../errors/index.js';
+import { CommandDispatchFailed } from '../events/system-messages.js';
 import { outgoingMessageId } from '../messaging/message-id.js';
 import { getMetadata, type MessageMetadata, withMetadata } from '../messaging/message-metadata.js';
 import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
-import { OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
-import { ProcessStore } from '../persistence/process.store.js';
+import { type DispatchFailure, OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
+import { type DeadLetter, ProcessStore, type TimerRecord } from '../persistence/process.store.js';
 import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
 import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
 import { Clock } from './clock.js';
+import { CqrsBuses } from './cqrs-buses.js';
+import { DeliveryFailures } from './delivery-failures.js';
 import { InstanceQueue } from './instance-queue.js';
+
+/** How a delivery finds its instance: by correlation value (events) or by id (timers, retries). */
+type Target = { correlationKey: string; associationKey?: string } | { processId: string };
+
+/** Longest that shutdown waits for deliveries in flight. */
+const SHUTDOWN_DRAIN_MS = 10_000;
 
 /**
  * The path of one event: EventBus → routes → correlate → load → engine → commit → dispatch.
- * Every step of it is in this file, top to bottom.
+ * Timers, retries and recovery enter the same path through `deliverTimer`, `redeliver` and `stall`.
  */
 @Injectable()
 export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ProcessRunner.name);
   private readonly queue = new InstanceQueue();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly env: EngineEnvironment;
   private subscription?: Subscription;
   /** Non-start events that found no instance and were ignored (`onMissing: 'ignore'`). */
   missingInstanceCount = 0;
 
   constructor(
-    private readonly eventBus: EventBus,
-    private readonly unhandledExceptions: UnhandledExceptionBus,
+    private readonly buses: CqrsBuses,
     private readonly routes: RoutingTable,
     private readonly store: ProcessStore,
     private readonly dispatcher: OutboxDispatcher,
+    private readonly failures: DeliveryFailures,
     private readonly registry: MessageTypeRegistry,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
@@ -55,63 +69,176 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.subscription = this.eventBus
+    this.subscription = this.buses.eventBus
       .pipe(
         filter((event: object) => this.routes.handles(this.registry.nameOf(event))),
         mergeMap((event: object) =>
-          defer(() => this.track(this.handle(event))).pipe(catchError(() => EMPTY)),
+          defer(() => this.track(this.handle(event))).pipe(
+            catchError((error: unknown) => {
+              // Only reached when even recording the failure failed (e.g. the database is down).
+              this.logger.error(
+                `Could not deliver or record ${this.registry.nameOf(event)}: ${String(error)}`,
+              );
+              return EMPTY;
+            }),
+          ),
         ),
       )
       .subscribe();
   }
 
+  /** Stops taking events, then waits (bounded) for the deliveries in flight. Never throws. */
   async beforeApplicationShutdown(): Promise<void> {
     this.subscription?.unsubscribe();
-    await Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), SHUTDOWN_DRAIN_MS)),
+    );
+    const result = await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout')
+      this.logger.warn(
+        `Shutdown: ${this.inFlight.size} deliveries still running after ${SHUTDOWN_DRAIN_MS} ms`,
+      );
   }
 
   /** Delivers one event to every route that wants it; a failing route never stops the others. */
   async handle(event: object): Promise<void> {
     const metadata = this.metadataOf(event);
     const routes = this.routes.routesFor(this.registry.nameOf(event));
-    const results = await Promise.allSettled(
-      routes.map((route) =>
-        route.kind === 'stateful' ? this.deliver(route, event, metadata) : this.react(route, event, metadata),
-      ),
+    await Promise.all(routes.map((route) => this.deliver(route, event, metadata)));
+  }
+
+  /** Delivers a due timer's message to its own instance; the step's commit removes the timer row. */
+  async deliverTimer(timer: TimerRecord): Promise<void> {
+    const route = this.routes.routeTo(timer.processType, timer.messageType);
+    const message = this.registry.fromPayload(timer.messageType, timer.payload);
+    const metadata = { messageId: timer.id, correlationId: timer.processId, occurredAt: timer.dueAt };
+    if (route)
+      await this.track(
+        this.deliver(route, withMetadata(message, metadata), metadata, { processId: timer.processId }),
+      );
+    else
+      this.logger.error(
+        `${timer.processType} ${timer.processId}: no handler for timer ${timer.messageType}; dropped`,
+      );
+    await this.store.deleteTimer(timer.id);
+  }
+
+  /** Re-runs a failed delivery (a due retry, or an operator's `retry()`). */
+  async redeliver(failure: DeadLetter): Promise<void> {
+    const message = withMetadata(
+      this.registry.fromPayload(failure.messageType, failure.payload),
+      failure.metadata,
     );
-    for (const result of results) {
-      if (result.status === 'rejected') this.report(event, metadata, result.reason);
+    const route =
+      this.routes.routeTo(failure.handler, failure.messageType) ??
+      this.routes.statelessRoute(failure.handler, failure.messageType);
+    if (!route) {
+      this.logger.error(
+        `No handler ${failure.handler} for ${failure.messageType} any more; dead letter ${failure.id} kept`,
+      );
+      return;
+    }
+    const target = failure.processId !== undefined ? { processId: failure.processId } : undefined;
+    const succeeded = await this.track(this.deliver(route, message, failure.metadata, target));
+    if (succeeded) await this.store.resolveFailure(failure.handler, failure.messageId);
+  }
+
+  /** Records and reports a stuck instance per its process's `onStuck` policy. False if it moved meanwhile. */
+  async stall(instance: ProcessInstance, idleMs: number): Promise<boolean> {
+    const process = this.routes.process(instance.type);
+    if (!process) return false;
+    const decision = decideStall(process, instance, idleMs, this.env);
+    try {
+      await this.store.commit(decision);
+    } catch (error) {
+      if (error instanceof ConcurrencyConflictError) return false;
+      throw error;
+    }
+    if (process.onStuck === 'resend') await this.store.resendLastStep(instance.id, this.clock.now());
+    await this.dispatch(decision);
+    return true;
+  }
+
+  /** Tells each process that one of its commands could not be dispatched (`CommandDispatchFailed`). */
+  async notifyDispatchFailures(failures: readonly DispatchFailure[]): Promise<void> {
+    for (const { message, error } of failures) {
+      const processId = message.metadata.correlationId;
+      const instance = processId ? await this.store.get(processId) : null;
+      if (!instance) continue;
+      const notice = new CommandDispatchFailed(message.type, message.metadata.messageId, error);
+      const metadata = {
+        messageId: `${message.metadata.messageId}:dispatch-failed`,
+        correlationId: instance.id,
+        occurredAt: this.clock.now(),
+      };
+      const route = this.routes.routeTo(instance.type, this.registry.nameOf(notice))!;
+      await this.deliver(route, withMetadata(notice, metadata), metadata, { processId: instance.id });
     }
   }
 
-  /** A stateful route: one instance, serialised per correlation value inside this app. */
-  private async deliver(route: StatefulRoute, event: object, metadata: MessageMetadata): Promise<void> {
-    const correlationKey = correlate(route, event);
-    const committed = await this.queue.run(`${route.process.name}\u0000${correlationKey}`, () =>
-      this.step(route, event, metadata, correlationKey),
-    );
-    if (committed) await this.dispatcher.dispatch(committed.outgoing);
+  /** Runs one route; a failure becomes a retry or a dead letter. True when the delivery succeeded. */
+  private async deliver(
+    route: StatefulRoute | StatelessRoute,
+    event: object,
+    metadata: MessageMetadata,
+    target?: Target,
+  ): Promise<boolean> {
+    let key: string | undefined;
+    try {
+      if (route.kind === 'stateless') {
+        await this.react(route, event, metadata);
+        return true;
+      }
+      const found = target ?? {
+        correlationKey: correlate(route, event),
+        associationKey: route.associationKey,
+      };
+      key = 'correlationKey' in found ? found.correlationKey : undefined;
+      await this.runStateful(route, event, metadata, found);
+      return true;
+    } catch (error) {
+      await this.failures.record({
+        handler: route.kind === 'stateful' ? route.process.name : route.name,
+        processId: target && 'processId' in target ? target.processId : undefined,
+        correlationKey: key,
+        message: event,
+        metadata,
+        error,
+      });
+      return false;
+    }
+  }
+
+  /** A stateful route: serialised per instance inside this app, then dispatched after commit. */
+  private async runStateful(route: StatefulRoute, event: object, metadata: MessageMetadata, target: Target) {
+    const queueKey = `${route.process.name}\u0000${'processId' in target ? target.processId : target.correlationKey}`;
+    const committed = await this.queue.run(queueKey, () => this.step(route, event, metadata, target));
+    if (committed) await this.dispatch(committed);
   }
 
   /** Load → decide → commit, re-run from a fresh load when another writer won the race. */
-  private async step(route: StatefulRoute, event: object, metadata: MessageMetadata, correlationKey: string) {
+  private async step(route: StatefulRoute, event: object, metadata: MessageMetadata, target: Target) {
     for (let attempt = 1; ; attempt++) {
       const { instance, handled } = await this.store.load({
         type: route.process.name,
-        correlationKey,
-        associationKey: route.associationKey,
+        correlationKey: 'correlationKey' in target ? target.correlationKey : '',
+        associationKey: 'correlationKey' in target ? target.associationKey : undefined,
+        processId: 'processId' in target ? target.processId : undefined,
         messageId: metadata.messageId,
       });
+      const where = `${route.process.name} ${'processId' in target ? target.processId : target.correlationKey}`;
       if (handled) {
-        this.logger.debug(
-          `${route.process.name} ${correlationKey}: ${route.messageType} ${metadata.messageId} already handled`,
-        );
+        this.logger.debug(`${where}: ${route.messageType} ${metadata.messageId} already handled`);
         return undefined;
       }
-      if (!instance && !route.start) {
-        this.onMissingInstance(route, correlationKey, metadata);
+      if (!instance && ('processId' in target || !route.start)) {
+        this.onMissingInstance(route, where, metadata);
         return undefined;
       }
+      const correlationKey =
+        instance?.correlationKey ?? (target as { correlationKey: string }).correlationKey;
       const decision = await decide({ route, event, metadata, correlationKey, instance }, this.env);
       try {
         await this.store.commit(decision);
@@ -131,7 +258,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     const messages = [returned]
       .flat()
       .filter((message): message is object => typeof message === 'object' && message !== null);
-    await this.dispatcher.dispatch(
+    const failures = await this.dispatcher.dispatch(
       messages.map((message, index) => {
         const metadata: MessageMetadata = {
           messageId: outgoingMessageId(route.name, cause.messageId, index),
@@ -147,14 +274,19 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
         };
       }),
     );
+    if (failures.length > 0) throw new Error(failures.map((failure) => failure.error).join('; '));
   }
 
-  private onMissingInstance(route: StatefulRoute, correlationKey: string, metadata: MessageMetadata): void {
+  private async dispatch(decision: Decision): Promise<void> {
+    await this.notifyDispatchFailures(await this.dispatcher.dispatch(decision.outgoing));
+  }
+
+  private onMissingInstance(route: StatefulRoute, where: string, metadata: MessageMetadata): void {
+    if (route.onMissing !== 'ignore') {
+      throw new NoActiveInstanceError(route.process.name, route.messageType, where, route.onMissing);
+    }
     this.missingInstanceCount++;
-    this.logger.warn(
-      `${route.process.name} ${correlationKey}: no active instance for ${route.messageType} ${metadata.messageId}; ` +
-        `ignored (onMissing: '${route.onMissing}')`,
-    );
+    this.logger.warn(`${where}: no active instance for ${route.messageType} ${metadata.messageId}; ignored`);
   }
 
   /** Events published without metadata get a fresh messageId here, once, shared by every route. */
@@ -166,15 +298,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     )!;
   }
 
-  private report(event: object, metadata: MessageMetadata, error: unknown): void {
-    this.logger.error(
-      `${this.registry.nameOf(event)} ${metadata.messageId} failed: ${error instanceof Error ? error.message : String(error)}`,
-      error instanceof Error ? error.stack : undefined,
-    );
-    this.unhandledExceptions.publish({ cause: event, exception: error });
-  }
-
-  private track(work: Promise<void>): Promise<void> {
+  private track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
     return work.finally(() => this.inFlight.delete(work));
   }

@@ -1,33 +1,38 @@
 import type { Decision } from '../../engine/decision.js';
 import {
   holdsCorrelationKey,
+  isLive,
   type ProcessHistoryEntry,
   type ProcessInstance,
 } from '../../engine/process-instance.js';
 import { ConcurrencyConflictError } from '../../errors/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../list-cursor.js';
 import {
+  type ClaimedOutboxRecord,
+  type DeadLetter,
   type ListQuery,
   type Loaded,
   type LoadQuery,
   type OutboxRecord,
   ProcessStore,
+  type TimerRecord,
 } from '../process.store.js';
 
 interface StoredOutbox extends OutboxRecord {
+  createdAt: Date;
+  availableAt: Date;
   dispatchedAt?: Date;
+  failedAt?: Date;
   attempts: number;
   lastError?: string;
 }
 
-interface StoredTimer {
-  id: string;
-  processId: string;
-  name: string | undefined;
-  dueAt: Date;
-  messageType: string;
-  payload: Record<string, unknown>;
+interface StoredTimer extends TimerRecord {
+  lockedUntil?: Date;
 }
+
+/** Mirrors DISPATCH_LEASE_MS of the SQL store. */
+const DISPATCH_LEASE_MS = 30_000;
 
 /**
  * The store for users' unit tests: the same rules as PostgreSQL (version check, one active instance
@@ -38,13 +43,19 @@ export class InMemoryProcessStore extends ProcessStore {
   private readonly histories = new Map<string, ProcessHistoryEntry[]>();
   private readonly inbox = new Set<string>();
   private readonly associations: { type: string; key: string; value: string; processId: string }[] = [];
+  private readonly stalled = new Set<string>();
+  private readonly failures = new Map<string, DeadLetter>();
   readonly outbox = new Map<string, StoredOutbox>();
   readonly timers = new Map<string, StoredTimer>();
 
   async load(query: LoadQuery): Promise<Loaded> {
     const handled = this.inbox.has(inboxKey(query.type, query.messageId));
+    if (query.processId !== undefined) {
+      const instance = this.processes.get(query.processId);
+      return { instance: instance?.type === query.type ? clone(instance) : null, handled };
+    }
     const instance =
-      this.activeByKey(query.type, query.correlationKey) ??
+      (query.associationKey === undefined ? this.activeByKey(query.type, query.correlationKey) : undefined) ??
       this.associations
         .filter((a) => a.type === query.type && a.value === query.correlationKey)
         .filter((a) => query.associationKey === undefined || a.key === query.associationKey)
@@ -64,9 +75,18 @@ export class InMemoryProcessStore extends ProcessStore {
     this.processes.set(instance.id, clone(instance));
     this.inbox.add(inboxKey(instance.type, decision.inbox.messageId));
     this.appendHistory(instance.id, { ...decision.history, seq: instance.version, processId: instance.id });
-    for (const message of decision.outgoing) {
-      this.outbox.set(message.metadata.messageId, { ...message, processId: instance.id, attempts: 0 });
-    }
+    if (decision.history.outcome === 'stalled') this.stalled.add(instance.id);
+    else this.stalled.delete(instance.id);
+    this.enqueueAt(
+      decision.outgoing.map(({ kind, type, payload, metadata }) => ({
+        kind,
+        type,
+        payload,
+        metadata,
+        processId: instance.id,
+      })),
+      instance.updatedAt,
+    );
     for (const { key, value } of decision.associations) {
       this.associations.push({ type: instance.type, key, value, processId: instance.id });
     }
@@ -74,7 +94,7 @@ export class InMemoryProcessStore extends ProcessStore {
   }
 
   async enqueue(records: OutboxRecord[]): Promise<void> {
-    for (const record of records) this.outbox.set(record.metadata.messageId, { ...record, attempts: 0 });
+    this.enqueueAt(records, new Date());
   }
 
   async markDispatched(messageIds: string[], at: Date): Promise<void> {
@@ -84,9 +104,111 @@ export class InMemoryProcessStore extends ProcessStore {
     }
   }
 
-  async markDispatchFailed(messageId: string, error: string): Promise<void> {
+  async markDispatchFailed(messageId: string, error: string, retryAt: Date | null, now: Date): Promise<void> {
     const row = this.outbox.get(messageId);
-    if (row) Object.assign(row, { attempts: row.attempts + 1, lastError: error });
+    if (!row) return;
+    Object.assign(row, { attempts: row.attempts + 1, lastError: error });
+    if (retryAt) row.availableAt = retryAt;
+    else row.failedAt = now;
+  }
+
+  async claimOutbox(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedOutboxRecord[]> {
+    const due = [...this.outbox.values()]
+      .filter((row) => !row.dispatchedAt && !row.failedAt && row.availableAt <= now)
+      .sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime())
+      .slice(0, limit);
+    for (const row of due) row.availableAt = leaseUntil;
+    return due.map(({ processId, kind, type, payload, metadata, attempts }) =>
+      clone({ processId, kind, type, payload, metadata, attempts }),
+    );
+  }
+
+  async claimDueTimers(now: Date, leaseUntil: Date, limit: number): Promise<TimerRecord[]> {
+    const due = [...this.timers.values()]
+      .filter((timer) => timer.dueAt <= now && (!timer.lockedUntil || timer.lockedUntil <= now))
+      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())
+      .slice(0, limit);
+    for (const timer of due) timer.lockedUntil = leaseUntil;
+    return due.map(({ lockedUntil: _lockedUntil, ...timer }) => clone(timer));
+  }
+
+  async deleteTimer(timerId: string): Promise<void> {
+    this.timers.delete(timerId);
+  }
+
+  async failureAttempts(handler: string, messageId: string): Promise<number> {
+    return this.failures.get(inboxKey(handler, messageId))?.attempts ?? 0;
+  }
+
+  async recordFailure(failure: DeadLetter): Promise<void> {
+    const key = inboxKey(failure.handler, failure.messageId);
+    const existing = this.failures.get(key);
+    this.failures.set(
+      key,
+      clone({
+        ...failure,
+        id: existing?.id ?? failure.id,
+        processId: failure.processId ?? existing?.processId,
+        firstFailedAt: existing?.firstFailedAt ?? failure.firstFailedAt,
+      }),
+    );
+  }
+
+  async resolveFailure(handler: string, messageId: string): Promise<void> {
+    this.failures.delete(inboxKey(handler, messageId));
+  }
+
+  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]> {
+    const due = [...this.failures.values()]
+      .filter(
+        (failure) => failure.status === 'retrying' && failure.nextAttemptAt && failure.nextAttemptAt <= now,
+      )
+      .sort((a, b) => a.nextAttemptAt!.getTime() - b.nextAttemptAt!.getTime())
+      .slice(0, limit);
+    for (const failure of due) failure.nextAttemptAt = leaseUntil;
+    return due.map(clone);
+  }
+
+  async deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]> {
+    return [...this.failures.values()]
+      .filter((failure) => failure.status === 'dead')
+      .filter((failure) => query.processId === undefined || failure.processId === query.processId)
+      .sort((a, b) => a.firstFailedAt.getTime() - b.firstFailedAt.getTime())
+      .slice(0, listLimit(query.limit))
+      .map(clone);
+  }
+
+  async setLastError(processId: string, error: string): Promise<void> {
+    const instance = this.processes.get(processId);
+    if (instance) instance.lastError = error;
+  }
+
+  async findStalled(idleSince: Date, limit: number): Promise<ProcessInstance[]> {
+    const busy = (id: string) =>
+      [...this.timers.values()].some((timer) => timer.processId === id) ||
+      [...this.outbox.values()].some((row) => row.processId === id && !row.dispatchedAt && !row.failedAt) ||
+      [...this.failures.values()].some(
+        (failure) => failure.processId === id && failure.status === 'retrying',
+      );
+    return [...this.processes.values()]
+      .filter((p) => isLive(p.status) && !this.stalled.has(p.id) && p.updatedAt <= idleSince && !busy(p.id))
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async resendLastStep(processId: string, now: Date): Promise<number> {
+    const last = this.histories
+      .get(processId)
+      ?.filter((entry) => entry.outcome === 'handled')
+      .at(-1);
+    const rows = [...this.outbox.values()].filter(
+      (row) =>
+        row.processId === processId && row.kind === 'command' && row.metadata.causationId === last?.messageId,
+    );
+    for (const row of rows)
+      Object.assign(row, { dispatchedAt: undefined, failedAt: undefined, availableAt: now });
+    return rows.length;
   }
 
   async get(processId: string): Promise<ProcessInstance | null> {
@@ -152,6 +274,14 @@ export class InMemoryProcessStore extends ProcessStore {
     );
   }
 
+  private enqueueAt(records: OutboxRecord[], createdAt: Date): void {
+    const availableAt = new Date(createdAt.getTime() + DISPATCH_LEASE_MS);
+    for (const record of records) {
+      if (this.outbox.has(record.metadata.messageId)) continue;
+      this.outbox.set(record.metadata.messageId, { ...clone(record), createdAt, availableAt, attempts: 0 });
+    }
+  }
+
   private applyTimers(decision: Decision): void {
     const processId = decision.instance.id;
     const drop = (predicate: (timer: StoredTimer) => boolean) => {
@@ -160,8 +290,13 @@ export class InMemoryProcessStore extends ProcessStore {
     };
     if (decision.timers.cancelAll) drop(() => true);
     const replaced = [...decision.timers.cancelled, ...decision.timers.scheduled.map((t) => t.name)];
-    drop((timer) => timer.name !== undefined && replaced.includes(timer.name));
-    for (const timer of decision.timers.scheduled) this.timers.set(timer.id, { ...timer, processId });
+    drop(
+      (timer) =>
+        (timer.name !== undefined && replaced.includes(timer.name)) || timer.id === decision.inbox.messageId,
+    );
+    for (const timer of decision.timers.scheduled) {
+      this.timers.set(timer.id, { ...clone(timer), processId, processType: decision.instance.type });
+    }
   }
 
   private appendMarker(

@@ -4,7 +4,17 @@
  * associations and timers are written together or not at all, in one round trip.
  */
 
+/** The fast path owns fresh outbox rows this long; after that (a crash) the relay takes them. */
+export const DISPATCH_LEASE_MS = 30_000;
+const DISPATCH_LEASE = `interval '${DISPATCH_LEASE_MS / 1000} seconds'`;
+
 export const ACTIVE_PREDICATE = `(status IN ('running', 'compensating') OR (status = 'failed' AND acknowledged_at IS NULL))`;
+
+/** Loads by id (timers, retries, operations): $1 type, $2 process id, $3 message id. */
+export const LOAD_BY_ID_SQL = `
+SELECT p.*, EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $3) AS handled
+FROM (SELECT 1) AS one
+LEFT JOIN pm_process p ON p.id = $2 AND p.type = $1`;
 
 export const LOAD_SQL = `
 SELECT p.*, EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $3) AS handled
@@ -28,11 +38,13 @@ RETURNING id, version, type`;
 
 const UPDATE_PROCESS = `
 UPDATE pm_process
-SET status = $4, state_name = $5, state = $6, version = $7, started_at = $8, updated_at = $9, completed_at = $10, last_error = $11
+SET status = $4, state_name = $5, state = $6, version = $7, started_at = $8, updated_at = $9, completed_at = $10,
+  last_error = $11, stalled_at = CASE WHEN $15::text = 'stalled' THEN $9::timestamptz END
 WHERE id = $1 AND version = $12 AND type = $2 AND correlation_key = $3
 RETURNING id, version, type`;
 
-/** $13..$24: message id, message type, outcome, from state, commands, error, note, outbox, associations, cancel all timers, cancelled timer names, timers. */
+/**
+ * $13..$24: message id (a fired timer's id: its row goes with the step), message type, outcome, from state, commands, error, note, outbox, associations, cancel all timers, cancelled timer names, timers. */
 const STEP_TAIL = `
 , i AS (
   INSERT INTO pm_inbox (handler, message_id, process_id, handled_at) SELECT p.type, $13, p.id, $9 FROM p
@@ -40,8 +52,8 @@ const STEP_TAIL = `
   INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, error, note, at)
   SELECT p.id, p.version, $14, $13, $15, $16, $5, $4, $17, $18, $19, $9 FROM p
 ), o AS (
-  INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at)
-  SELECT m.id, p.id, m.kind, m.type, m.payload, m.metadata, $9
+  INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
+  SELECT m.id, p.id, m.kind, m.type, m.payload, m.metadata, $9, $9::timestamptz + ${DISPATCH_LEASE}
   FROM p, jsonb_to_recordset($20::jsonb) AS m(id uuid, kind text, type text, payload jsonb, metadata jsonb)
 ), a AS (
   INSERT INTO pm_association (type, key, value, process_id)
@@ -49,10 +61,12 @@ const STEP_TAIL = `
   ON CONFLICT DO NOTHING
 ), tc AS (
   DELETE FROM pm_timer t USING p
-  WHERE t.process_id = p.id AND ($22::boolean OR t.name = ANY($23::text[]))
+  WHERE t.process_id = p.id
+    AND ($22::boolean OR t.name = ANY($23::text[]) OR t.id::text = $13)
+    AND (t.name IS NULL OR t.name <> ALL (SELECT x.name FROM jsonb_to_recordset($24::jsonb) AS x(name text) WHERE x.name IS NOT NULL))
 ), ts AS (
-  INSERT INTO pm_timer (id, process_id, name, due_at, message_type, payload, created_at)
-  SELECT x.id, p.id, x.name, x.due_at, x.message_type, x.payload, $9
+  INSERT INTO pm_timer (id, process_id, process_type, name, due_at, message_type, payload, created_at)
+  SELECT x.id, p.id, p.type, x.name, x.due_at, x.message_type, x.payload, $9
   FROM p, jsonb_to_recordset($24::jsonb) AS x(id uuid, name text, due_at timestamptz, message_type text, payload jsonb)
   ON CONFLICT (process_id, name) WHERE name IS NOT NULL
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
@@ -64,14 +78,19 @@ export const INSERT_STEP_SQL = `WITH p AS (${INSERT_PROCESS})${STEP_TAIL}`;
 export const UPDATE_STEP_SQL = `WITH p AS (${UPDATE_PROCESS})${STEP_TAIL}`;
 
 export const ENQUEUE_SQL = `
-INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at)
-SELECT m.id, m.process_id, m.kind, m.type, m.payload, m.metadata, $2
+INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
+SELECT m.id, m.process_id, m.kind, m.type, m.payload, m.metadata, $2, $2::timestamptz + ${DISPATCH_LEASE}
 FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, process_id uuid, kind text, type text, payload jsonb, metadata jsonb)
 ON CONFLICT (id) DO NOTHING`;
 
 export const MARK_DISPATCHED_SQL = `UPDATE pm_outbox SET dispatched_at = $2 WHERE id = ANY($1::uuid[])`;
 
-export const MARK_DISPATCH_FAILED_SQL = `UPDATE pm_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`;
+/** $3 = when the relay may try again, or null when attempts ran out ($4 = now). */
+export const MARK_DISPATCH_FAILED_SQL = `
+UPDATE pm_outbox
+SET attempts = attempts + 1, last_error = $2, available_at = COALESCE($3, available_at),
+  failed_at = CASE WHEN $3::timestamptz IS NULL THEN $4::timestamptz END
+WHERE id = $1`;
 
 /** Ends or acknowledges an instance outside any event: $1 id, $2 at, $3 note. */
 const MARKER_TAIL = (messageType: string, outcome: string) => `

@@ -7,11 +7,14 @@ import type { ProcessHistoryEntry, ProcessInstance } from '../../engine/process-
 import { ConcurrencyConflictError } from '../../errors/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../list-cursor.js';
 import {
+  type ClaimedOutboxRecord,
+  type DeadLetter,
   type ListQuery,
   type Loaded,
   type LoadQuery,
   type OutboxRecord,
   ProcessStore,
+  type TimerRecord,
 } from '../process.store.js';
 import { HistoryEntity } from './entities/history.entity.js';
 import { ProcessEntity } from './entities/process.entity.js';
@@ -21,27 +24,37 @@ import {
   CANCEL_SQL,
   ENQUEUE_SQL,
   INSERT_STEP_SQL,
+  LOAD_BY_ID_SQL,
   LOAD_SQL,
   MARK_DISPATCH_FAILED_SQL,
   MARK_DISPATCHED_SQL,
   RACE_CONSTRAINTS,
   UPDATE_STEP_SQL,
 } from './process-sql.js';
-
-type ProcessRow = {
-  id: string;
-  type: string;
-  correlation_key: string;
-  status: ProcessStatus;
-  state_name: string | null;
-  state: object;
-  version: number;
-  started_at: Date;
-  updated_at: Date;
-  completed_at: Date | null;
-  acknowledged_at: Date | null;
-  last_error: string | null;
-};
+import {
+  type DeadLetterRow,
+  fromDeadLetterRow,
+  fromEntity,
+  fromOutboxRow,
+  fromProcessRow,
+  fromTimerRow,
+  type OutboxRow,
+  type ProcessRow,
+  type TimerRow,
+} from './row-mappers.js';
+import {
+  CLAIM_OUTBOX_SQL,
+  CLAIM_RETRIES_SQL,
+  CLAIM_TIMERS_SQL,
+  DELETE_TIMER_SQL,
+  FAILURE_ATTEMPTS_SQL,
+  FIND_STALLED_SQL,
+  LIST_DEAD_LETTERS_SQL,
+  RECORD_FAILURE_SQL,
+  RESEND_LAST_STEP_SQL,
+  RESOLVE_FAILURE_SQL,
+  SET_LAST_ERROR_SQL,
+} from './scheduling-sql.js';
 
 /** PostgreSQL through the app's TypeORM DataSource: raw SQL on its pool for the hot path, TypeORM for queries. */
 export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
@@ -58,13 +71,21 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   }
 
   async load(query: LoadQuery): Promise<Loaded> {
-    const { rows } = await this.pool.query<ProcessRow & { handled: boolean }>({
-      name: 'pm_load',
-      text: LOAD_SQL,
-      values: [query.type, query.correlationKey, query.messageId, query.associationKey ?? null],
-    });
+    const { rows } = await this.pool.query<ProcessRow & { handled: boolean }>(
+      query.processId !== undefined
+        ? {
+            name: 'pm_load_by_id',
+            text: LOAD_BY_ID_SQL,
+            values: [query.type, query.processId, query.messageId],
+          }
+        : {
+            name: 'pm_load',
+            text: LOAD_SQL,
+            values: [query.type, query.correlationKey, query.messageId, query.associationKey ?? null],
+          },
+    );
     const row = rows[0]!;
-    return { instance: row.id ? fromRow(row) : null, handled: row.handled };
+    return { instance: row.id ? fromProcessRow(row) : null, handled: row.handled };
   }
 
   async commit(decision: Decision): Promise<void> {
@@ -149,8 +170,77 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
       });
   }
 
-  async markDispatchFailed(messageId: string, error: string): Promise<void> {
-    await this.pool.query(MARK_DISPATCH_FAILED_SQL, [messageId, error]);
+  async markDispatchFailed(messageId: string, error: string, retryAt: Date | null, now: Date): Promise<void> {
+    await this.pool.query(MARK_DISPATCH_FAILED_SQL, [messageId, error, retryAt, now]);
+  }
+
+  async claimOutbox(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedOutboxRecord[]> {
+    const { rows } = await this.pool.query<OutboxRow>(CLAIM_OUTBOX_SQL, [now, leaseUntil, limit]);
+    return rows.map(fromOutboxRow);
+  }
+
+  async claimDueTimers(now: Date, leaseUntil: Date, limit: number): Promise<TimerRecord[]> {
+    const { rows } = await this.pool.query<TimerRow>(CLAIM_TIMERS_SQL, [now, leaseUntil, limit]);
+    return rows.map(fromTimerRow);
+  }
+
+  async deleteTimer(timerId: string): Promise<void> {
+    await this.pool.query(DELETE_TIMER_SQL, [timerId]);
+  }
+
+  async failureAttempts(handler: string, messageId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ attempts: number }>(FAILURE_ATTEMPTS_SQL, [handler, messageId]);
+    return rows[0]?.attempts ?? 0;
+  }
+
+  async recordFailure(failure: DeadLetter): Promise<void> {
+    await this.pool.query(RECORD_FAILURE_SQL, [
+      failure.id,
+      failure.handler,
+      failure.processId ?? null,
+      failure.correlationKey ?? null,
+      failure.messageType,
+      failure.messageId,
+      JSON.stringify(failure.payload),
+      JSON.stringify(failure.metadata),
+      failure.status,
+      failure.attempts,
+      failure.error,
+      failure.stack ?? null,
+      failure.lastFailedAt,
+      failure.nextAttemptAt ?? null,
+    ]);
+  }
+
+  async resolveFailure(handler: string, messageId: string): Promise<void> {
+    await this.pool.query(RESOLVE_FAILURE_SQL, [handler, messageId]);
+  }
+
+  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]> {
+    const { rows } = await this.pool.query<DeadLetterRow>(CLAIM_RETRIES_SQL, [now, leaseUntil, limit]);
+    return rows.map(fromDeadLetterRow);
+  }
+
+  async deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]> {
+    const { rows } = await this.pool.query<DeadLetterRow>(LIST_DEAD_LETTERS_SQL, [
+      query.processId ?? null,
+      listLimit(query.limit),
+    ]);
+    return rows.map(fromDeadLetterRow);
+  }
+
+  async setLastError(processId: string, error: string): Promise<void> {
+    await this.pool.query(SET_LAST_ERROR_SQL, [processId, error]);
+  }
+
+  async findStalled(idleSince: Date, limit: number): Promise<ProcessInstance[]> {
+    const { rows } = await this.pool.query<ProcessRow>(FIND_STALLED_SQL, [idleSince, limit]);
+    return rows.map(fromProcessRow);
+  }
+
+  async resendLastStep(processId: string, now: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(RESEND_LAST_STEP_SQL, [processId, now]);
+    return rowCount ?? 0;
   }
 
   async get(processId: string): Promise<ProcessInstance | null> {
@@ -228,38 +318,4 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   private processes() {
     return this.dataSource.getRepository(ProcessEntity);
   }
-}
-
-function fromRow(row: ProcessRow): ProcessInstance {
-  return fromEntity({
-    id: row.id,
-    type: row.type,
-    correlationKey: row.correlation_key,
-    status: row.status,
-    stateName: row.state_name,
-    state: row.state,
-    version: row.version,
-    startedAt: row.started_at,
-    updatedAt: row.updated_at,
-    completedAt: row.completed_at,
-    acknowledgedAt: row.acknowledged_at,
-    lastError: row.last_error,
-  });
-}
-
-function fromEntity(entity: ProcessEntity): ProcessInstance {
-  return {
-    id: entity.id,
-    type: entity.type,
-    correlationKey: entity.correlationKey,
-    status: entity.status as ProcessStatus,
-    stateName: entity.stateName ?? undefined,
-    state: entity.state,
-    version: entity.version,
-    startedAt: entity.startedAt,
-    updatedAt: entity.updatedAt,
-    completedAt: entity.completedAt ?? undefined,
-    acknowledgedAt: entity.acknowledgedAt ?? undefined,
-    lastError: entity.lastError ?? undefined,
-  };
 }

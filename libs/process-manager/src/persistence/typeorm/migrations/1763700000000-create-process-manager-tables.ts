@@ -19,6 +19,7 @@ export class CreateProcessManagerTables1763700000000 implements MigrationInterfa
         updated_at timestamptz NOT NULL,
         completed_at timestamptz,
         acknowledged_at timestamptz,
+        stalled_at timestamptz,
         last_error text
       )`);
     await queryRunner.query(
@@ -73,19 +74,24 @@ export class CreateProcessManagerTables1763700000000 implements MigrationInterfa
         payload jsonb NOT NULL,
         metadata jsonb NOT NULL,
         created_at timestamptz NOT NULL,
+        available_at timestamptz NOT NULL,
         dispatched_at timestamptz,
+        failed_at timestamptz,
         attempts int NOT NULL DEFAULT 0,
         last_error text
       )`);
     await queryRunner.query(
-      `CREATE INDEX pm_outbox_pending_idx ON pm_outbox (created_at) WHERE dispatched_at IS NULL`,
+      `CREATE INDEX pm_outbox_pending_idx ON pm_outbox (available_at) WHERE dispatched_at IS NULL AND failed_at IS NULL`,
     );
+    await queryRunner.query(`CREATE INDEX pm_outbox_process_idx ON pm_outbox (process_id)`);
     await queryRunner.query(`
       CREATE TABLE pm_timer (
         id uuid PRIMARY KEY,
         process_id uuid NOT NULL REFERENCES pm_process (id) ON DELETE CASCADE,
+        process_type varchar(200) NOT NULL,
         name varchar(200),
         due_at timestamptz NOT NULL,
+        locked_until timestamptz,
         message_type varchar(200) NOT NULL,
         payload jsonb NOT NULL,
         created_at timestamptz NOT NULL
@@ -94,10 +100,41 @@ export class CreateProcessManagerTables1763700000000 implements MigrationInterfa
       `CREATE UNIQUE INDEX pm_timer_name_uq ON pm_timer (process_id, name) WHERE name IS NOT NULL`,
     );
     await queryRunner.query(`CREATE INDEX pm_timer_due_idx ON pm_timer (due_at)`);
+    await queryRunner.query(`
+      CREATE TABLE pm_dead_letter (
+        id uuid PRIMARY KEY,
+        handler varchar(200) NOT NULL,
+        process_id uuid,
+        correlation_key varchar(400),
+        message_type varchar(200) NOT NULL,
+        message_id varchar(200) NOT NULL,
+        payload jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        status varchar(20) NOT NULL,
+        attempts int NOT NULL,
+        error text NOT NULL,
+        stack text,
+        first_failed_at timestamptz NOT NULL,
+        last_failed_at timestamptz NOT NULL,
+        next_attempt_at timestamptz,
+        CONSTRAINT pm_dead_letter_delivery_uq UNIQUE (handler, message_id)
+      )`);
+    await queryRunner.query(
+      `CREATE INDEX pm_dead_letter_due_idx ON pm_dead_letter (next_attempt_at) WHERE status = 'retrying'`,
+    );
+    await queryRunner.query(`CREATE INDEX pm_dead_letter_process_idx ON pm_dead_letter (process_id)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['pm_timer', 'pm_outbox', 'pm_inbox', 'pm_association', 'pm_history', 'pm_process']) {
+    for (const table of [
+      'pm_dead_letter',
+      'pm_timer',
+      'pm_outbox',
+      'pm_inbox',
+      'pm_association',
+      'pm_history',
+      'pm_process',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

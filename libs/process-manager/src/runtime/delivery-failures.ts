@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  ConflictRetriesExhaustedError,
+  CorrelationFailedError,
+  MissingCorrelationValueError,
+  NoActiveInstanceError,
+} from '../errors/index.js';
+import { ProcessDeadLettered } from '../events/process-lifecycle.events.js';
+import type { MessageMetadata } from '../messaging/message-metadata.js';
+import { withMetadata } from '../messaging/message-metadata.js';
+import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
+import { errorText, OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
+import { ProcessStore } from '../persistence/process.store.js';
+import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
+import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
+import { backoffDelay } from './backoff.js';
+import { Clock } from './clock.js';
+import { CqrsBuses } from './cqrs-buses.js';
+
+/** One delivery that threw: which handler, which message, for which instance if known. */
+export interface FailedDelivery {
+  /** Process type, or `Class.method` of a stateless handler. */
+  handler: string;
+  processId: string | undefined;
+  correlationKey: string | undefined;
+  message: object;
+  metadata: MessageMetadata;
+  error: unknown;
+}
+
+/**
+ * Turns a failed delivery into a durable retry with backoff, or, when attempts run out (or the input
+ * can never succeed), a dead letter: stored, logged, `lastError` on the instance, `ProcessDeadLettered`
+ * published. Attempt counts live in the database, so a restart continues them.
+ */
+@Injectable()
+export class DeliveryFailures {
+  private readonly logger = new Logger(DeliveryFailures.name);
+
+  constructor(
+    private readonly store: ProcessStore,
+    private readonly registry: MessageTypeRegistry,
+    private readonly dispatcher: OutboxDispatcher,
+    private readonly buses: CqrsBuses,
+    private readonly clock: Clock,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+  ) {}
+
+  async record(failure: FailedDelivery): Promise<void> {
+    const { handler, metadata, error } = failure;
+    const now = this.clock.now();
+    const previous = await this.store.failureAttempts(handler, metadata.messageId);
+    // Losing optimistic-concurrency races is contention, not a failure of the handler.
+    const attempts = previous + (error instanceof ConflictRetriesExhaustedError ? 0 : 1);
+    const dead = isHopeless(error) || attempts >= this.options.retry.maxAttempts;
+    const messageType = this.registry.nameOf(failure.message);
+    await this.store.recordFailure({
+      id: randomUUID(),
+      handler,
+      processId: failure.processId,
+      correlationKey: failure.correlationKey,
+      messageType,
+      messageId: metadata.messageId,
+      payload: this.registry.toPayload(failure.message),
+      metadata,
+      status: dead ? 'dead' : 'retrying',
+      attempts,
+      error: errorText(error),
+      stack: error instanceof Error ? error.stack : undefined,
+      firstFailedAt: now,
+      lastFailedAt: now,
+      nextAttemptAt: dead ? undefined : new Date(now.getTime() + backoffDelay(attempts, this.options.retry)),
+    });
+    const where = `${handler} ${failure.correlationKey ?? failure.processId ?? ''}`.trim();
+    if (!dead) {
+      this.logger.warn(
+        `${where}: ${messageType} ${metadata.messageId} failed (attempt ${attempts}), will retry: ${errorText(error)}`,
+      );
+      return;
+    }
+    this.logger.error(
+      `${where}: ${messageType} ${metadata.messageId} dead-lettered after ${attempts} attempt(s): ${errorText(error)}`,
+    );
+    this.buses.unhandledExceptions.publish({ cause: failure.message, exception: error });
+    if (failure.processId) await this.notifyDeadLettered(failure, messageType, now);
+  }
+
+  private async notifyDeadLettered(failure: FailedDelivery, messageType: string, now: Date): Promise<void> {
+    const processId = failure.processId!;
+    await this.store.setLastError(processId, errorText(failure.error));
+    const event = new ProcessDeadLettered(
+      processId,
+      failure.handler,
+      failure.correlationKey ?? '',
+      messageType,
+      errorText(failure.error),
+    );
+    const metadata: MessageMetadata = {
+      messageId: randomUUID(),
+      correlationId: processId,
+      causationId: failure.metadata.messageId,
+      occurredAt: now,
+    };
+    const record = {
+      processId,
+      kind: 'event' as const,
+      type: this.registry.nameOf(event),
+      payload: this.registry.toPayload(event),
+      metadata,
+    };
+    await this.store.enqueue([record]);
+    await this.dispatcher.dispatch([{ ...record, message: withMetadata(event, metadata) }]);
+  }
+}
+
+/** Failures that no retry can fix: bad input, or a policy that says "don't wait". */
+function isHopeless(error: unknown): boolean {
+  return (
+    error instanceof CorrelationFailedError ||
+    error instanceof MissingCorrelationValueError ||
+    (error instanceof NoActiveInstanceError && error.policy === 'dead-letter')
+  );
+}

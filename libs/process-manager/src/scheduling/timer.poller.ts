@@ -1,0 +1,43 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { ProcessStore } from '../persistence/process.store.js';
+import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
+import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
+import { Clock } from '../runtime/clock.js';
+import { ProcessRunner } from '../runtime/process-runner.js';
+import { PeriodicJob } from './periodic-job.js';
+
+export const TIMER_POLL_INTERVAL = 'pm:timer-poll';
+
+/** A claim outlives any sane delivery; a crashed poller's timers come back after it. */
+const CLAIM_LEASE_MS = 60_000;
+
+/**
+ * Delivers what has fallen due: timers (to their own instance) and handler retries. Claims are
+ * `SKIP LOCKED` leases, and each delivery is deduped by its id, so a timer takes effect once however
+ * many app instances poll, and one that fell due while every app was down fires at the next tick.
+ */
+@Injectable()
+export class TimerPoller extends PeriodicJob {
+  constructor(
+    private readonly store: ProcessStore,
+    private readonly runner: ProcessRunner,
+    private readonly clock: Clock,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+    @Optional() schedulerRegistry?: SchedulerRegistry,
+  ) {
+    super(schedulerRegistry, TIMER_POLL_INTERVAL, options.timers.enabled, options.timers.pollIntervalMs);
+  }
+
+  protected async work(): Promise<number> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
+    const { batchSize } = this.options.timers;
+    const timers = await this.store.claimDueTimers(now, leaseUntil, batchSize);
+    await Promise.all(timers.map((timer) => this.runner.deliverTimer(timer)));
+    const retries = await this.store.claimDueRetries(now, leaseUntil, batchSize);
+    // In order, so that retried deliveries of one instance keep their sequence.
+    for (const retry of retries) await this.runner.redeliver(retry);
+    return timers.length + retries.length;
+  }
+}
