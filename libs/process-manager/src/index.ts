@@ -7,6 +7,8 @@ export type { ProcessContext, ProcessStatus, ScheduleWhen } from './engine/proce
 export type { ProcessInstance, ProcessHistoryEntry } from './engine/process-instance.js';
 export { getMetadata, withMetadata } from './messaging/message-metadata.js';
 export type { MessageMetadata } from './messaging/message-metadata.js';
+export { Outbox } from './messaging/outbox.js';
+export { mapCaused, type MapCausedOptions } from './messaging/rx-operators.js';
 export { ProcessManagerService } from './operations/process-manager.service.js';
 export { Clock, SystemClock } from './runtime/clock.js';
 export { PROCESS_MANAGER_MIGRATIONS } from './persistence/typeorm/migrations/index.js';

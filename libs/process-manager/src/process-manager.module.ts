@@ -5,6 +5,7 @@ import { ProcessDefinitionExplorer } from './definition/process-definition.explo
 import { ProcessMetadataAccessor } from './definition/process-metadata.accessor.js';
 import { RoutingTable } from './definition/routing-table.js';
 import { MessageTypeRegistry } from './messaging/message-type.registry.js';
+import { Outbox } from './messaging/outbox.js';
 import { OutboxDispatcher } from './messaging/outbox.dispatcher.js';
 import { ProcessManagerService } from './operations/process-manager.service.js';
 import { createProcessStore } from './persistence/create-process-store.js';
@@ -40,6 +41,7 @@ import { TimerPoller } from './scheduling/timer.poller.js';
     MessageTypeRegistry,
     RoutingTable,
     OutboxDispatcher,
+    Outbox,
     DeliveryFailures,
     ProcessRunner,
     TimerPoller,
@@ -47,7 +49,7 @@ import { TimerPoller } from './scheduling/timer.poller.js';
     StuckProcessRecoverer,
     ProcessManagerService,
   ],
-  exports: [ProcessManagerService, Clock],
+  exports: [ProcessManagerService, Outbox, Clock],
 })
 export class ProcessManagerModule extends ConfigurableModuleClass {
   /**

@@ -18,6 +18,12 @@ export interface OnEventOptions {
    * @default 'ignore'
    */
   onMissing?: 'ignore' | 'retry' | 'dead-letter';
+  /**
+   * Stateless handlers only: dedupe by messageId (inbox) and write the returned messages to the outbox
+   * in one transaction before dispatching them. `false` sends them directly, like an `@EventsHandler`.
+   * @default true
+   */
+  durable?: boolean;
 }
 
 export interface OnEventMetadata {

@@ -29,6 +29,7 @@ export interface StatelessRoute {
   /** `ClassName.methodName`, unique per app. */
   readonly name: string;
   readonly messageType: string;
+  readonly durable: boolean;
   readonly invoke: (event: object) => unknown;
 }
 

@@ -178,6 +178,7 @@ function statelessRoutes(handler: DiscoveredHandler): StatelessRoute[] {
   return handler.events.map((event) => ({
     kind: 'stateless',
     name: `${handler.className}.${handler.methodName}`,
+    durable: handler.options.durable ?? true,
     messageType: messageTypeName(event),
     invoke: (message) => method.call(handler.instance, message),
   }));

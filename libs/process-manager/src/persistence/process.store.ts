@@ -83,8 +83,19 @@ export abstract class ProcessStore {
   abstract load(query: LoadQuery): Promise<Loaded>;
   /** Commits a Decision atomically; throws `ConcurrencyConflictError` when another writer won. */
   abstract commit(decision: Decision): Promise<void>;
-  /** Writes messages to the outbox outside any process (stateless handlers, the app's `Outbox`). */
-  abstract enqueue(records: OutboxRecord[]): Promise<void>;
+  /**
+   * Writes messages to the outbox outside any process step (the app's `Outbox`), inside the
+   * caller's transaction when one is given (a TypeORM `EntityManager` for the TypeORM store).
+   */
+  abstract enqueue(records: OutboxRecord[], at: Date, transaction?: unknown): Promise<void>;
+  /** A stateless handler's step: inbox mark + returned messages, atomically; false for a duplicate. */
+  abstract commitReaction(
+    handler: string,
+    messageId: string,
+    records: OutboxRecord[],
+    at: Date,
+  ): Promise<boolean>;
+  abstract hasHandled(handler: string, messageId: string): Promise<boolean>;
   abstract markDispatched(messageIds: string[], at: Date): Promise<void>;
   /** Records a failed send; `retryAt` null means attempts ran out and the relay leaves the row. */
   abstract markDispatchFailed(

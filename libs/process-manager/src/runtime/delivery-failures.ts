@@ -109,7 +109,7 @@ export class DeliveryFailures {
       payload: this.registry.toPayload(event),
       metadata,
     };
-    await this.store.enqueue([record]);
+    await this.store.enqueue([record], now);
     await this.dispatcher.dispatch([{ ...record, message: withMetadata(event, metadata) }]);
   }
 }

@@ -102,6 +102,11 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       );
   }
 
+  /** Resolves once no delivery is running, including those its deliveries caused (test fixtures). */
+  async whenIdle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Delivers one event to every route that wants it; a failing route never stops the others. */
   async handle(event: object): Promise<void> {
     const metadata = this.metadataOf(event);
@@ -252,29 +257,41 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** A stateless route: the handler's return value is sent on, linked to the event that caused it. */
+  /**
+   * A stateless route: the handler's return value is sent on, linked to the event that caused it.
+   * Durable routes dedupe by messageId and commit the messages to the outbox before sending them.
+   */
   private async react(route: StatelessRoute, event: object, cause: MessageMetadata): Promise<void> {
+    if (route.durable && (await this.store.hasHandled(route.name, cause.messageId))) return;
     const returned = await route.invoke(event);
     const messages = [returned]
       .flat()
-      .filter((message): message is object => typeof message === 'object' && message !== null);
-    const failures = await this.dispatcher.dispatch(
-      messages.map((message, index) => {
-        const metadata: MessageMetadata = {
-          messageId: outgoingMessageId(route.name, cause.messageId, index),
-          correlationId: cause.correlationId ?? cause.messageId,
-          causationId: cause.messageId,
-          occurredAt: this.clock.now(),
-        };
-        return {
-          kind: this.registry.kindOf(message),
-          type: this.registry.nameOf(message),
-          metadata,
-          message: withMetadata(message, metadata),
-        };
-      }),
-    );
-    if (failures.length > 0) throw new Error(failures.map((failure) => failure.error).join('; '));
+      .filter((message): message is object => typeof message === 'object' && message !== null)
+      .map((message, index) => this.outgoing(message, route.name, cause, index));
+    if (route.durable) {
+      const records = messages.map(({ message: _message, ...record }) => ({ ...record, processId: null }));
+      if (!(await this.store.commitReaction(route.name, cause.messageId, records, this.clock.now()))) return;
+    }
+    const failures = await this.dispatcher.dispatch(messages);
+    // Durable rows stay with the relay; a direct send has no row, so its failure is the handler's.
+    if (!route.durable && failures.length > 0)
+      throw new Error(failures.map((failure) => failure.error).join('; '));
+  }
+
+  private outgoing(message: object, source: string, cause: MessageMetadata, index: number) {
+    const metadata: MessageMetadata = {
+      messageId: outgoingMessageId(source, cause.messageId, index),
+      correlationId: cause.correlationId ?? cause.messageId,
+      causationId: cause.messageId,
+      occurredAt: this.clock.now(),
+    };
+    return {
+      kind: this.registry.kindOf(message),
+      type: this.registry.nameOf(message),
+      payload: this.registry.toPayload(message),
+      metadata,
+      message: withMetadata(message, metadata),
+    };
   }
 
   private async dispatch(decision: Decision): Promise<void> {

@@ -93,8 +93,24 @@ export class InMemoryProcessStore extends ProcessStore {
     this.applyTimers(decision);
   }
 
-  async enqueue(records: OutboxRecord[]): Promise<void> {
-    this.enqueueAt(records, new Date());
+  async enqueue(records: OutboxRecord[], at: Date): Promise<void> {
+    this.enqueueAt(records, at);
+  }
+
+  async commitReaction(
+    handler: string,
+    messageId: string,
+    records: OutboxRecord[],
+    at: Date,
+  ): Promise<boolean> {
+    if (this.inbox.has(inboxKey(handler, messageId))) return false;
+    this.inbox.add(inboxKey(handler, messageId));
+    this.enqueueAt(records, at);
+    return true;
+  }
+
+  async hasHandled(handler: string, messageId: string): Promise<boolean> {
+    return this.inbox.has(inboxKey(handler, messageId));
   }
 
   async markDispatched(messageIds: string[], at: Date): Promise<void> {

@@ -83,6 +83,22 @@ SELECT m.id, m.process_id, m.kind, m.type, m.payload, m.metadata, $2, $2::timest
 FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, process_id uuid, kind text, type text, payload jsonb, metadata jsonb)
 ON CONFLICT (id) DO NOTHING`;
 
+/** A stateless handler's step: inbox mark and the messages it returned, or nothing when a duplicate. */
+export const REACTION_SQL = `
+WITH i AS (
+  INSERT INTO pm_inbox (handler, message_id, process_id, handled_at) VALUES ($1, $2, NULL, $3)
+  ON CONFLICT DO NOTHING
+  RETURNING handler
+), o AS (
+  INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
+  SELECT m.id, NULL, m.kind, m.type, m.payload, m.metadata, $3, $3::timestamptz + ${DISPATCH_LEASE}
+  FROM i, jsonb_to_recordset($4::jsonb) AS m(id uuid, kind text, type text, payload jsonb, metadata jsonb)
+  ON CONFLICT (id) DO NOTHING
+)
+SELECT count(*)::int AS committed FROM i`;
+
+export const HANDLED_SQL = `SELECT EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $2) AS handled`;
+
 export const MARK_DISPATCHED_SQL = `UPDATE pm_outbox SET dispatched_at = $2 WHERE id = ANY($1::uuid[])`;
 
 /** $3 = when the relay may try again, or null when attempts ran out ($4 = now). */

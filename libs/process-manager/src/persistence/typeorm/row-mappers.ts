@@ -1,7 +1,7 @@
 import type { ProcessStatus } from '../../engine/process-context.js';
 import type { ProcessInstance } from '../../engine/process-instance.js';
 import type { MessageMetadata } from '../../messaging/message-metadata.js';
-import type { ClaimedOutboxRecord, DeadLetter, TimerRecord } from '../process.store.js';
+import type { ClaimedOutboxRecord, DeadLetter, OutboxRecord, TimerRecord } from '../process.store.js';
 import type { ProcessEntity } from './entities/process.entity.js';
 
 /** Row shapes of the raw-SQL paths and their mapping to the port's types. */
@@ -98,6 +98,11 @@ export type DeadLetterRow = {
 
 function fromJsonMetadata(metadata: JsonMetadata): MessageMetadata {
   return { ...metadata, occurredAt: new Date(metadata.occurredAt) };
+}
+
+export function toOutboxJson(record: OutboxRecord) {
+  const { metadata, processId, kind, type, payload } = record;
+  return { id: metadata.messageId, process_id: processId, kind, type, payload, metadata };
 }
 
 export function fromOutboxRow(row: OutboxRow): ClaimedOutboxRecord {

@@ -1,6 +1,6 @@
 import type { OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { Brackets, type DataSource } from 'typeorm';
+import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import type { Decision } from '../../engine/decision.js';
 import type { ProcessStatus } from '../../engine/process-context.js';
 import type { ProcessHistoryEntry, ProcessInstance } from '../../engine/process-instance.js';
@@ -23,12 +23,14 @@ import {
   ACTIVE_PREDICATE,
   CANCEL_SQL,
   ENQUEUE_SQL,
+  HANDLED_SQL,
   INSERT_STEP_SQL,
   LOAD_BY_ID_SQL,
   LOAD_SQL,
   MARK_DISPATCH_FAILED_SQL,
   MARK_DISPATCHED_SQL,
   RACE_CONSTRAINTS,
+  REACTION_SQL,
   UPDATE_STEP_SQL,
 } from './process-sql.js';
 import {
@@ -38,6 +40,7 @@ import {
   fromOutboxRow,
   fromProcessRow,
   fromTimerRow,
+  toOutboxJson,
   type OutboxRow,
   type ProcessRow,
   type TimerRow,
@@ -148,17 +151,35 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     }
   }
 
-  async enqueue(records: OutboxRecord[]): Promise<void> {
+  async enqueue(records: OutboxRecord[], at: Date, transaction?: EntityManager): Promise<void> {
     if (records.length === 0) return;
-    const rows = records.map((r) => ({
-      id: r.metadata.messageId,
-      process_id: r.processId,
-      kind: r.kind,
-      type: r.type,
-      payload: r.payload,
-      metadata: r.metadata,
-    }));
-    await this.pool.query(ENQUEUE_SQL, [JSON.stringify(rows), new Date()]);
+    const values = [JSON.stringify(records.map(toOutboxJson)), at];
+    if (transaction) await transaction.query(ENQUEUE_SQL, values);
+    else await this.pool.query(ENQUEUE_SQL, values);
+  }
+
+  async commitReaction(
+    handler: string,
+    messageId: string,
+    records: OutboxRecord[],
+    at: Date,
+  ): Promise<boolean> {
+    const { rows } = await this.pool.query<{ committed: number }>({
+      name: 'pm_reaction',
+      text: REACTION_SQL,
+      values: [handler, messageId, at, JSON.stringify(records.map(toOutboxJson))],
+    });
+    return rows[0]!.committed === 1;
+  }
+
+  async hasHandled(handler: string, messageId: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ handled: boolean }>(HANDLED_SQL, [handler, messageId]);
+    return rows[0]!.handled;
+  }
+
+  /** The DataSource the store writes through (the `Outbox` hooks its transaction events). */
+  get dataSourceInUse(): DataSource {
+    return this.dataSource;
   }
 
   async markDispatched(messageIds: string[], at: Date): Promise<void> {

@@ -1,0 +1,224 @@
+import { type DynamicModule, type ForwardReference, Module, type Provider, type Type } from '@nestjs/common';
+import { CommandBus, CommandHandlerNotFoundException, CqrsModule, EventBus } from '@nestjs/cqrs';
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { Subscription } from 'rxjs';
+import { messageTypeName } from '../decorators/message-type.decorator.js';
+import { ProcessMetadataAccessor } from '../definition/process-metadata.accessor.js';
+import type { ProcessStatus } from '../engine/process-context.js';
+import type { ProcessInstance } from '../engine/process-instance.js';
+import { ProcessManagerService } from '../operations/process-manager.service.js';
+import { InMemoryProcessStore } from '../persistence/memory/in-memory-process.store.js';
+import { ProcessStore } from '../persistence/process.store.js';
+import { ProcessManagerModule } from '../process-manager.module.js';
+import { Clock } from '../runtime/clock.js';
+import { ProcessRunner } from '../runtime/process-runner.js';
+import { TimerPoller } from '../scheduling/timer.poller.js';
+import { assertEqual, plain, project } from './expectations.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface ProcessTestFixtureOptions {
+  /** Providers the process needs (services it injects, fake command handlers). */
+  providers?: Provider[];
+  imports?: (Type | DynamicModule | ForwardReference)[];
+  /** Start of virtual time. @default 2030-01-01T00:00:00Z */
+  startAt?: Date | string;
+}
+
+interface ExpectedTimer {
+  name?: string;
+  message?: Type | object;
+  /** Exact due time, e.g. `new Date(fixture.clock.now().getTime() + 15 * 60_000)`. */
+  dueAt?: Date;
+}
+
+/**
+ * Given-when-then tests of one process manager or saga class without a database or running app:
+ * the real engine and runner on the in-memory store, with a virtual clock.
+ *
+ * ```ts
+ * const fixture = await ProcessTestFixture.create(OrderProcess);
+ * await fixture.given(new OrderPlaced('o-1', 42));
+ * await fixture.when(new PaymentReceived('o-1'));
+ * fixture.expectCommands(new ShipOrder('o-1')).expectStatus('completed');
+ * await fixture.close();
+ * ```
+ */
+export class ProcessTestFixture {
+  /** Commands sent during the last `given`/`when`/`advanceTime`, in order. */
+  readonly commands: object[] = [];
+  /** Events published during the last step (the process's and the library's). */
+  readonly events: object[] = [];
+  private readonly subscription: Subscription;
+
+  private constructor(
+    private readonly app: TestingModule,
+    readonly clock: VirtualClock,
+    readonly processType: string,
+  ) {
+    this.captureCommands(app.get(CommandBus));
+    this.subscription = app.get(EventBus).subscribe((event: object) => this.events.push(event));
+  }
+
+  static async create(
+    processClass: Type,
+    options: ProcessTestFixtureOptions = {},
+  ): Promise<ProcessTestFixture> {
+    const clock = new VirtualClock(options.startAt);
+    @Module({
+      imports: [
+        CqrsModule.forRoot(),
+        ProcessManagerModule.forRoot({
+          store: 'memory',
+          timers: { enabled: false },
+          outbox: { enabled: false },
+          recovery: { enabled: false },
+        }),
+        ...(options.imports ?? []),
+      ],
+      providers: [processClass, ...(options.providers ?? [])],
+    })
+    class ProcessTestFixtureModule {}
+    const app = await Test.createTestingModule({ imports: [ProcessTestFixtureModule] })
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .compile();
+    app.useLogger(['error']);
+    await app.init();
+    const name = app.get(ProcessMetadataAccessor).getProcessManager(processClass)?.name ?? processClass.name;
+    return new ProcessTestFixture(app, clock, name);
+  }
+
+  /** Events that happened before; their effects are not what the test asserts. */
+  async given(...events: object[]): Promise<this> {
+    for (const event of events) await this.deliver(event);
+    return this;
+  }
+
+  /** The event under test; expectations look at what it caused. */
+  async when(event: object): Promise<this> {
+    this.commands.length = 0;
+    this.events.length = 0;
+    await this.deliver(event);
+    return this;
+  }
+
+  /** Moves virtual time forward and delivers every timer (and retry) that fell due. */
+  async advanceTime(duration: number | string): Promise<this> {
+    this.commands.length = 0;
+    this.events.length = 0;
+    this.clock.advance(duration);
+    const poller = this.app.get(TimerPoller);
+    while ((await poller.tickOnce()) > 0) await this.runner.whenIdle();
+    return this;
+  }
+
+  /** The instance of the process type updated last, or the active one for `correlationKey`. */
+  async instance(correlationKey?: string): Promise<ProcessInstance> {
+    const service = this.app.get(ProcessManagerService);
+    const found =
+      correlationKey !== undefined
+        ? await service.find(this.processType, correlationKey)
+        : (await service.list({ type: this.processType, limit: 500 })).items.sort(
+            (a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || b.version - a.version,
+          )[0];
+    if (!found)
+      throw new Error(`No "${this.processType}" instance${correlationKey ? ` for ${correlationKey}` : ''}.`);
+    return found;
+  }
+
+  /** The commands of the last step, in order, compared by type and payload. */
+  expectCommands(...expected: object[]): this {
+    assertEqual(this.commands.map(describe), expected.map(describe), 'Commands sent');
+    return this;
+  }
+
+  /** Events published in the last step whose type is among `expected`'s, by type and payload. */
+  expectEvents(...expected: object[]): this {
+    const types = new Set(expected.map((event) => messageTypeName(event.constructor)));
+    const actual = this.events.filter((event) => types.has(messageTypeName(event.constructor)));
+    assertEqual(actual.map(describe), expected.map(describe), 'Events published');
+    return this;
+  }
+
+  /** Partial deep match of the state: only the keys given are compared. */
+  async expectState(expected: object, correlationKey?: string): Promise<this> {
+    const { state } = await this.instance(correlationKey);
+    assertEqual(project(plain(state), plain(expected)), plain(expected), 'State');
+    return this;
+  }
+
+  async expectStatus(expected: ProcessStatus, correlationKey?: string): Promise<this> {
+    const { status, lastError } = await this.instance(correlationKey);
+    assertEqual(status, expected, `Status (last error: ${lastError ?? 'none'})`);
+    return this;
+  }
+
+  async expectStateName(expected: string | undefined, correlationKey?: string): Promise<this> {
+    assertEqual((await this.instance(correlationKey)).stateName, expected, 'Named state');
+    return this;
+  }
+
+  /** The instance's pending timers, by name, message type/payload and due time (each only if given). */
+  async expectTimers(expected: ExpectedTimer[], correlationKey?: string): Promise<this> {
+    const { id } = await this.instance(correlationKey);
+    const timers = [...(this.app.get(ProcessStore) as InMemoryProcessStore).timers.values()]
+      .filter((timer) => timer.processId === id)
+      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+    const actual = timers.map((timer, index) => {
+      const want = expected[index] ?? {};
+      return {
+        ...('name' in want ? { name: timer.name } : {}),
+        ...(want.message ? { message: describeTimer(timer.messageType, timer.payload, want.message) } : {}),
+        ...(want.dueAt ? { dueAt: timer.dueAt.toISOString() } : {}),
+      };
+    });
+    const wanted = expected.map((want) => ({
+      ...('name' in want ? { name: want.name } : {}),
+      ...(want.message ? { message: describeTimer(undefined, undefined, want.message) } : {}),
+      ...(want.dueAt ? { dueAt: want.dueAt.toISOString() } : {}),
+    }));
+    assertEqual(actual, wanted, 'Pending timers');
+    return this;
+  }
+
+  get<T>(token: Type<T> | string | symbol): T {
+    return this.app.get(token);
+  }
+
+  async close(): Promise<void> {
+    this.subscription.unsubscribe();
+    await this.app.close();
+  }
+
+  private get runner(): ProcessRunner {
+    return this.app.get(ProcessRunner);
+  }
+
+  private async deliver(event: object): Promise<void> {
+    await this.runner.handle(event);
+    await this.runner.whenIdle();
+  }
+
+  /** Records every command; one without a handler in the fixture is recorded, not an error. */
+  private captureCommands(bus: CommandBus): void {
+    const execute = bus.execute.bind(bus);
+    bus.execute = (async (command: object) => {
+      this.commands.push(command);
+      try {
+        return await execute(command);
+      } catch (error) {
+        if (!(error instanceof CommandHandlerNotFoundException)) throw error;
+        return undefined;
+      }
+    }) as typeof bus.execute;
+  }
+}
+
+function describe(message: object): { type: string; payload: unknown } {
+  return { type: messageTypeName(message.constructor), payload: plain(message) };
+}
+
+function describeTimer(type: string | undefined, payload: unknown, want: Type | object): unknown {
+  if (typeof want === 'function') return type ?? messageTypeName(want);
+  return type === undefined ? describe(want) : { type, payload: project(payload, plain(want)) };
+}

@@ -1,0 +1,99 @@
+import { AssertionError } from 'node:assert';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { OnEvent, ProcessManager, type ProcessContext } from 'nestjs-process-manager';
+import { ProcessTestFixture } from 'nestjs-process-manager/testing';
+
+class OrderPlaced {
+  constructor(
+    readonly orderId: string,
+    readonly total: number,
+  ) {}
+}
+class PaymentReceived {
+  constructor(readonly orderId: string) {}
+}
+class PaymentOverdue {
+  constructor(readonly orderId: string) {}
+}
+class RequestPayment {
+  constructor(
+    readonly orderId: string,
+    readonly amount: number,
+  ) {}
+}
+class ShipOrder {
+  constructor(readonly orderId: string) {}
+}
+class CancelOrder {
+  constructor(readonly orderId: string) {}
+}
+
+interface OrderState {
+  total?: number;
+  paid?: boolean;
+}
+
+@ProcessManager({ name: 'fixture-order', correlationKey: 'orderId' })
+class OrderProcess {
+  @OnEvent(OrderPlaced, { start: true, to: 'awaiting-payment' })
+  placed(event: OrderPlaced, ctx: ProcessContext<OrderState>) {
+    ctx.state.total = event.total;
+    ctx.send(new RequestPayment(event.orderId, event.total));
+    ctx.schedule(new PaymentOverdue(event.orderId), { after: '15m' }, 'payment-overdue');
+  }
+
+  @OnEvent(PaymentReceived, { from: 'awaiting-payment', to: 'paid' })
+  paid(event: PaymentReceived, ctx: ProcessContext<OrderState>) {
+    ctx.state.paid = true;
+    ctx.send(new ShipOrder(event.orderId));
+    ctx.complete();
+  }
+
+  @OnEvent(PaymentOverdue, { from: 'awaiting-payment' })
+  overdue(event: PaymentOverdue, ctx: ProcessContext<OrderState>) {
+    ctx.send(new CancelOrder(event.orderId));
+    ctx.fail('payment overdue');
+  }
+}
+
+describe('ProcessTestFixture', () => {
+  let fixture: ProcessTestFixture;
+  afterEach(async () => {
+    await fixture.close();
+  });
+
+  it('runs given/when and checks commands, state, status and named state', async () => {
+    fixture = await ProcessTestFixture.create(OrderProcess);
+    await fixture.given(new OrderPlaced('o-1', 42));
+    await fixture.expectTimers([{ name: 'payment-overdue', message: new PaymentOverdue('o-1') }]);
+    await fixture.when(new PaymentReceived('o-1'));
+    fixture.expectCommands(new ShipOrder('o-1'));
+    await fixture.expectState({ paid: true, total: 42 });
+    await fixture.expectStatus('completed');
+    await fixture.expectStateName('paid');
+  });
+
+  it('fires due timers when virtual time advances', async () => {
+    fixture = await ProcessTestFixture.create(OrderProcess);
+    await fixture.given(new OrderPlaced('o-2', 10));
+    await fixture.advanceTime('14m');
+    fixture.expectCommands();
+    await fixture.advanceTime('1m');
+    fixture.expectCommands(new CancelOrder('o-2'));
+    await fixture.expectStatus('failed');
+  });
+
+  it('fails with a readable diff of expected against actual', async () => {
+    fixture = await ProcessTestFixture.create(OrderProcess);
+    await fixture.when(new OrderPlaced('o-3', 5));
+    let failure: unknown;
+    try {
+      fixture.expectCommands(new RequestPayment('o-3', 6));
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(AssertionError);
+    expect((failure as Error).message).toContain('Commands sent differ');
+    expect((failure as Error).message).toMatch(/amount: 5[\s\S]*amount: 6|amount: 6[\s\S]*amount: 5/);
+  });
+});
