@@ -1,0 +1,106 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
+import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
+import { getMetadata, OnEvent, withMetadata } from 'nestjs-process-manager';
+import { VirtualClock } from 'nestjs-process-manager/testing';
+import { OutboxRelay } from '../../src/scheduling/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestApp, dataSourceOf } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
+
+class InvoicePaid {
+  constructor(readonly invoiceId: string) {}
+}
+class SendReceipt {
+  constructor(readonly invoiceId: string) {}
+}
+
+@Injectable()
+class Mailer {
+  readonly sent: SendReceipt[] = [];
+  failuresLeft = 0;
+}
+
+@CommandHandler(SendReceipt)
+class SendReceiptHandler implements ICommandHandler<SendReceipt> {
+  constructor(private readonly mailer: Mailer) {}
+  async execute(command: SendReceipt) {
+    if (this.mailer.failuresLeft-- > 0) throw new Error('mail server down');
+    this.mailer.sent.push(command);
+  }
+}
+
+@Injectable()
+class Receipts {
+  calls = 0;
+  @OnEvent(InvoicePaid)
+  onPaid(event: InvoicePaid) {
+    this.calls++;
+    return new SendReceipt(event.invoiceId);
+  }
+}
+
+describe('durable stateless @OnEvent', () => {
+  let db: TestDatabase;
+  let app: Awaited<ReturnType<typeof createTestApp>>;
+  const clock = new VirtualClock();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  const boot = () =>
+    createTestApp({
+      url: db.url,
+      clock,
+      providers: [Mailer, SendReceiptHandler, Receipts],
+      options: { retry: { maxAttempts: 5 } },
+    });
+
+  it('handles a redelivered event once (inbox) and links the command to it', async () => {
+    app = await boot();
+    const event = withMetadata(new InvoicePaid('inv-1'), {
+      messageId: 'paid-inv-1',
+      occurredAt: clock.now(),
+    });
+    app.get(EventBus).publish(event);
+    await waitFor(() => app.get(Mailer).sent.length === 1, 'the receipt');
+    app
+      .get(EventBus)
+      .publish(withMetadata(new InvoicePaid('inv-1'), { messageId: 'paid-inv-1', occurredAt: clock.now() }));
+    await waitFor(() => app.get(Receipts).calls >= 1, 'the handler');
+    await new Promise((resolve) => setImmediate(resolve));
+    const [{ count }] = await dataSourceOf(app).query(
+      `SELECT count(*)::int AS count FROM pm_inbox WHERE message_id = 'paid-inv-1'`,
+    );
+    expect(count).toBe(1);
+    expect(app.get(Mailer).sent).toHaveLength(1);
+    expect(getMetadata(app.get(Mailer).sent[0]!)).toMatchObject({
+      causationId: 'paid-inv-1',
+      correlationId: 'paid-inv-1',
+    });
+  });
+
+  it('keeps a returned command whose dispatch failed for the relay', async () => {
+    app = await boot();
+    app.get(Mailer).failuresLeft = 1;
+    app.get(EventBus).publish(new InvoicePaid('inv-2'));
+    await waitFor(async () => {
+      const [row] = await dataSourceOf(app).query(
+        `SELECT attempts FROM pm_outbox WHERE payload->>'invoiceId' = 'inv-2'`,
+      );
+      return row?.attempts === 1;
+    }, 'the failed attempt on the row');
+    expect(app.get(Mailer).sent).toHaveLength(0);
+    clock.advance('1m');
+    await app.get(OutboxRelay).tickOnce();
+    expect(app.get(Mailer).sent.map((c) => c.invoiceId)).toEqual(['inv-2']);
+    expect(app.get(Receipts).calls).toBe(1);
+  });
+});
