@@ -11,6 +11,8 @@ import {
 import { LIFECYCLE_EVENTS } from '../events/process-lifecycle.events.js';
 import { CommandDispatchFailed, ProcessTimedOut, SYSTEM_MESSAGES } from '../events/system-messages.js';
 import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
+import { compileSaga, isOrchestratedSaga } from '../saga/compile-saga.js';
+import { InvalidSagaDefinitionError } from '../saga/saga.errors.js';
 import {
   type DiscoveredHandler,
   type ProcessDefinition,
@@ -34,7 +36,10 @@ export class RoutingTable implements OnModuleInit {
 
   onModuleInit(): void {
     const handlers = this.explorer.explore();
-    this.processByName = buildProcesses(handlers.filter((handler) => handler.manager));
+    this.processByName = buildProcesses(
+      handlers.filter((handler) => handler.manager),
+      this.registry,
+    );
     const stateless = handlers.filter((handler) => !handler.manager).flatMap(statelessRoutes);
     const routesByType = new Map<string, Route[]>();
     for (const route of [...this.processes.flatMap((process) => process.routes), ...stateless]) {
@@ -76,7 +81,10 @@ export class RoutingTable implements OnModuleInit {
   }
 }
 
-function buildProcesses(handlers: DiscoveredHandler[]): Map<string, ProcessDefinition> {
+function buildProcesses(
+  handlers: DiscoveredHandler[],
+  registry: MessageTypeRegistry,
+): Map<string, ProcessDefinition> {
   const byClass = new Map<object, DiscoveredHandler[]>();
   for (const handler of handlers)
     byClass.set(handler.instance, [...(byClass.get(handler.instance) ?? []), handler]);
@@ -100,13 +108,17 @@ function buildProcesses(handlers: DiscoveredHandler[]): Map<string, ProcessDefin
       stuckAfterMs: stuckAfterMs(manager.stuckAfter),
       onStuck: manager.onStuck ?? 'notify',
     };
-    routes.push(...classHandlers.flatMap((handler) => statefulRoutes(definition, handler)));
-    if (!routes.some((route) => route.start)) throw new MissingStartHandlerError(name);
-    systemRoutes.push(
-      ...builtInRoutes(definition).filter(
-        (builtIn) => !routes.some((r) => r.messageType === builtIn.messageType),
-      ),
+    const own = classHandlers.flatMap((handler) => statefulRoutes(definition, handler));
+    if (!own.some((route) => route.start)) throw new MissingStartHandlerError(name);
+    const builtIns = builtInRoutes(definition).filter(
+      (builtIn) => !own.some((r) => r.messageType === builtIn.messageType),
     );
+    const compiled = isOrchestratedSaga(instance)
+      ? compileSaga(definition, instance, own, builtIns)
+      : { routes: own, systemRoutes: builtIns, messages: [] };
+    routes.push(...compiled.routes);
+    systemRoutes.push(...compiled.systemRoutes);
+    compiled.messages.forEach((message) => registry.register(message));
     processes.set(name, definition);
   }
   return processes;
@@ -128,8 +140,13 @@ function statefulRoutes(process: ProcessDefinition, handler: DiscoveredHandler):
     to,
     onMissing,
     correlateBy: typeof correlate === 'function' ? 'correlate()' : key!,
+    // A named property other than the process's own key finds the instance through associations.
     associationKey:
-      typeof correlate === 'string' && correlate !== process.correlationKey ? correlate : undefined,
+      typeof correlate === 'string' &&
+      process.correlationKey !== undefined &&
+      correlate !== process.correlationKey
+        ? correlate
+        : undefined,
     correlate:
       typeof correlate === 'function'
         ? correlate
@@ -174,6 +191,12 @@ function builtInRoutes(process: ProcessDefinition): StatefulRoute[] {
 }
 
 function statelessRoutes(handler: DiscoveredHandler): StatelessRoute[] {
+  if (isOrchestratedSaga(handler.instance)) {
+    throw new InvalidSagaDefinitionError(
+      handler.className,
+      'decorate it with @ProcessManager({ correlationKey })',
+    );
+  }
   const method = (handler.instance as Record<string, Function>)[handler.methodName]!;
   return handler.events.map((event) => ({
     kind: 'stateless',

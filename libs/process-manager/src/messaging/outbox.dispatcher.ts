@@ -5,6 +5,7 @@ import type { ResolvedProcessManagerOptions } from '../process-manager.options.j
 import { backoffDelay } from '../runtime/backoff.js';
 import { Clock } from '../runtime/clock.js';
 import { CqrsBuses } from '../runtime/cqrs-buses.js';
+import { DispatchMarker } from './dispatch-marker.js';
 import type { MessageMetadata } from './message-metadata.js';
 import type { MessageKind } from './message-type.registry.js';
 
@@ -31,6 +32,7 @@ export interface DispatchFailure {
 @Injectable()
 export class OutboxDispatcher {
   private readonly logger = new Logger(OutboxDispatcher.name);
+  private readonly marker = new DispatchMarker((ids) => this.store.markDispatched(ids, this.clock.now()));
 
   constructor(
     private readonly buses: CqrsBuses,
@@ -52,7 +54,7 @@ export class OutboxDispatcher {
         if (failure) exhausted.push(failure);
       }
     }
-    await this.store.markDispatched(sent, this.clock.now());
+    await this.marker.mark(sent);
     return exhausted;
   }
 

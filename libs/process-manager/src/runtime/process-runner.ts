@@ -11,7 +11,7 @@ import type { StatefulRoute, StatelessRoute } from '../definition/process-defini
 import { RoutingTable } from '../definition/routing-table.js';
 import type { Decision } from '../engine/decision.js';
 import { correlate, decide, decideStall, type EngineEnvironment } from '../engine/process-engine.js';
-import type { ProcessInstance } from '../engine/process-instance.js';
+import { isLive, type ProcessInstance } from '../engine/process-instance.js';
 import {
   ConcurrencyConflictError,
   ConflictRetriesExhaustedError,
@@ -28,6 +28,7 @@ import type { ResolvedProcessManagerOptions } from '../process-manager.options.j
 import { Clock } from './clock.js';
 import { CqrsBuses } from './cqrs-buses.js';
 import { DeliveryFailures } from './delivery-failures.js';
+import { InstanceCache } from './instance-cache.js';
 import { InstanceQueue } from './instance-queue.js';
 
 /** How a delivery finds its instance: by correlation value (events) or by id (timers, retries). */
@@ -44,6 +45,7 @@ const SHUTDOWN_DRAIN_MS = 10_000;
 export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ProcessRunner.name);
   private readonly queue = new InstanceQueue();
+  private readonly cache = new InstanceCache();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly env: EngineEnvironment;
   private subscription?: Subscription;
@@ -225,14 +227,22 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Load → decide → commit, re-run from a fresh load when another writer won the race. */
   private async step(route: StatefulRoute, event: object, metadata: MessageMetadata, target: Target) {
+    const type = route.process.name;
+    const cacheKey =
+      'correlationKey' in target && !target.associationKey
+        ? `${type}\u0000${target.correlationKey}`
+        : undefined;
     for (let attempt = 1; ; attempt++) {
-      const { instance, handled } = await this.store.load({
-        type: route.process.name,
-        correlationKey: 'correlationKey' in target ? target.correlationKey : '',
-        associationKey: 'correlationKey' in target ? target.associationKey : undefined,
-        processId: 'processId' in target ? target.processId : undefined,
-        messageId: metadata.messageId,
-      });
+      const cached = attempt === 1 && cacheKey ? this.cache.get(cacheKey) : undefined;
+      const { instance, handled } = cached
+        ? { instance: cached, handled: false } // a duplicate is caught by the commit's inbox key
+        : await this.store.load({
+            type,
+            correlationKey: 'correlationKey' in target ? target.correlationKey : '',
+            associationKey: 'correlationKey' in target ? target.associationKey : undefined,
+            processId: 'processId' in target ? target.processId : undefined,
+            messageId: metadata.messageId,
+          });
       const where = `${route.process.name} ${'processId' in target ? target.processId : target.correlationKey}`;
       if (handled) {
         this.logger.debug(`${where}: ${route.messageType} ${metadata.messageId} already handled`);
@@ -245,10 +255,14 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       const correlationKey =
         instance?.correlationKey ?? (target as { correlationKey: string }).correlationKey;
       const decision = await decide({ route, event, metadata, correlationKey, instance }, this.env);
+      const key = `${type}\u0000${decision.instance.correlationKey}`;
       try {
         await this.store.commit(decision);
+        if (isLive(decision.instance.status)) this.cache.set(key, decision.instance);
+        else this.cache.delete(key);
         return decision;
       } catch (error) {
+        this.cache.delete(key);
         if (!(error instanceof ConcurrencyConflictError)) throw error;
         if (attempt > this.options.conflictRetries) {
           throw new ConflictRetriesExhaustedError(route.process.name, correlationKey, attempt);
