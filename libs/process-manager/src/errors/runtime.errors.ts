@@ -128,3 +128,10 @@ export class UnroutableTimerError extends ProcessManagerError {
     );
   }
 }
+
+/** `list({ cursor })` got a cursor that no `list()` returned. */
+export class InvalidCursorError extends ProcessManagerError {
+  constructor(readonly cursor: string) {
+    super(`Invalid list cursor "${cursor}": pass back the nextCursor of a previous list() call.`);
+  }
+}

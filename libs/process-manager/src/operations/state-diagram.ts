@@ -1,16 +1,25 @@
 import type { ProcessDefinition } from '../definition/process-definition.js';
 
-/** Mermaid `stateDiagram-v2` of a process from the `from`/`to` of its handlers. */
+/**
+ * Mermaid `stateDiagram-v2` of a process from the `from`/`to` of its handlers. States whose names are
+ * not Mermaid identifiers are declared with their real name (`state "charging-card" as charging_card`).
+ * Transitions made in code with `ctx.transitionTo()` are invisible to it.
+ */
 export function stateDiagram(process: ProcessDefinition): string {
-  const lines = new Set<string>();
-  const id = (state: string) => state.replace(/[^A-Za-z0-9_]/g, '_');
+  const declarations = new Set<string>();
+  const transitions = new Set<string>();
+  const id = (state: string) => {
+    const safe = state.replace(/[^A-Za-z0-9_]/g, '_');
+    if (safe !== state) declarations.add(`  state "${state}" as ${safe}`);
+    return safe;
+  };
   for (const route of process.routes) {
     if (route.to === undefined) continue;
-    const sources = route.from ?? (route.start ? [] : undefined);
-    if (route.start) lines.add(`  [*] --> ${id(route.to)} : ${route.messageType}`);
-    for (const from of sources ?? []) lines.add(`  ${id(from)} --> ${id(route.to)} : ${route.messageType}`);
-    if (sources === undefined)
-      lines.add(`  note right of ${id(route.to)} : ${route.messageType} from any state`);
+    const to = id(route.to);
+    if (route.start) transitions.add(`  [*] --> ${to} : ${route.messageType}`);
+    for (const from of route.from ?? []) transitions.add(`  ${id(from)} --> ${to} : ${route.messageType}`);
+    if (!route.start && route.from === undefined)
+      transitions.add(`  note right of ${to} : ${route.messageType} from any state`);
   }
-  return ['stateDiagram-v2', ...lines].join('\n');
+  return ['stateDiagram-v2', ...declarations, ...transitions].join('\n');
 }

@@ -1,3 +1,5 @@
+import { InvalidCursorError } from '../errors/index.js';
+
 /** Opaque keyset cursor over (startedAt desc, id desc). */
 export interface ListCursor {
   startedAt: Date;
@@ -11,8 +13,15 @@ export function encodeCursor(cursor: ListCursor): string {
 export function decodeCursor(cursor: string): ListCursor {
   const [startedAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const date = new Date(startedAt ?? '');
-  if (!id || Number.isNaN(date.getTime())) throw new TypeError(`Invalid list cursor "${cursor}".`);
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) throw new InvalidCursorError(cursor);
   return { startedAt: date, id };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Process ids are uuids; anything else cannot name an instance (and must not reach a uuid column). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
 }
 
 export const DEFAULT_LIST_LIMIT = 50;

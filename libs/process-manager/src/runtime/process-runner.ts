@@ -34,6 +34,12 @@ import { InstanceQueue } from './instance-queue.js';
 /** How a delivery finds its instance: by correlation value (events) or by id (timers, retries). */
 type Target = { correlationKey: string; associationKey?: string } | { processId: string };
 
+/** The instance a delivery reached, kept for its dead letter should it fail. */
+interface Seen {
+  processId?: string;
+  correlationKey?: string;
+}
+
 /** Longest that shutdown waits for deliveries in flight. */
 const SHUTDOWN_DRAIN_MS = 10_000;
 
@@ -192,7 +198,8 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     metadata: MessageMetadata,
     target?: Target,
   ): Promise<boolean> {
-    let key: string | undefined;
+    // What the delivery learnt before failing: the dead letter names the instance it was for.
+    const seen: Seen = { processId: target && 'processId' in target ? target.processId : undefined };
     try {
       if (route.kind === 'stateless') {
         await this.react(route, event, metadata);
@@ -202,14 +209,14 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
         correlationKey: correlate(route, event),
         associationKey: route.associationKey,
       };
-      key = 'correlationKey' in found ? found.correlationKey : undefined;
-      await this.runStateful(route, event, metadata, found);
+      if ('correlationKey' in found) seen.correlationKey = found.correlationKey;
+      await this.runStateful(route, event, metadata, found, seen);
       return true;
     } catch (error) {
       await this.failures.record({
         handler: route.kind === 'stateful' ? route.process.name : route.name,
-        processId: target && 'processId' in target ? target.processId : undefined,
-        correlationKey: key,
+        processId: seen.processId,
+        correlationKey: seen.correlationKey,
         message: event,
         metadata,
         error,
@@ -219,14 +226,26 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** A stateful route: serialised per instance inside this app, then dispatched after commit. */
-  private async runStateful(route: StatefulRoute, event: object, metadata: MessageMetadata, target: Target) {
+  private async runStateful(
+    route: StatefulRoute,
+    event: object,
+    metadata: MessageMetadata,
+    target: Target,
+    seen: Seen,
+  ) {
     const queueKey = `${route.process.name}\u0000${'processId' in target ? target.processId : target.correlationKey}`;
-    const committed = await this.queue.run(queueKey, () => this.step(route, event, metadata, target));
+    const committed = await this.queue.run(queueKey, () => this.step(route, event, metadata, target, seen));
     if (committed) await this.dispatch(committed);
   }
 
   /** Load → decide → commit, re-run from a fresh load when another writer won the race. */
-  private async step(route: StatefulRoute, event: object, metadata: MessageMetadata, target: Target) {
+  private async step(
+    route: StatefulRoute,
+    event: object,
+    metadata: MessageMetadata,
+    target: Target,
+    seen: Seen,
+  ) {
     const type = route.process.name;
     const cacheKey =
       'correlationKey' in target && !target.associationKey
@@ -252,6 +271,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
         this.onMissingInstance(route, where, metadata);
         return undefined;
       }
+      if (instance) Object.assign(seen, { processId: instance.id, correlationKey: instance.correlationKey });
       const correlationKey =
         instance?.correlationKey ?? (target as { correlationKey: string }).correlationKey;
       const decision = await decide({ route, event, metadata, correlationKey, instance }, this.env);

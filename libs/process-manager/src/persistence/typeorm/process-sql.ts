@@ -70,7 +70,7 @@ const STEP_TAIL = `
   FROM p, jsonb_to_recordset($24::jsonb) AS x(id uuid, name text, due_at timestamptz, message_type text, payload jsonb)
   ON CONFLICT (process_id, name) WHERE name IS NOT NULL
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
-    payload = excluded.payload, created_at = excluded.created_at
+    payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL
 )
 SELECT count(*)::int AS committed FROM p`;
 

@@ -5,7 +5,7 @@ import type { Decision } from '../../engine/decision.js';
 import type { ProcessStatus } from '../../engine/process-context.js';
 import type { ProcessHistoryEntry, ProcessInstance } from '../../engine/process-instance.js';
 import { ConcurrencyConflictError } from '../../errors/index.js';
-import { decodeCursor, encodeCursor, listLimit } from '../list-cursor.js';
+import { decodeCursor, encodeCursor, isUuid, listLimit } from '../list-cursor.js';
 import {
   type ClaimedOutboxRecord,
   type DeadLetter,
@@ -243,6 +243,7 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   }
 
   async deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]> {
+    if (query.processId !== undefined && !isUuid(query.processId)) return [];
     const { rows } = await this.pool.query<DeadLetterRow>(LIST_DEAD_LETTERS_SQL, [
       query.processId ?? null,
       listLimit(query.limit),
@@ -260,11 +261,13 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   }
 
   async resendLastStep(processId: string, now: Date): Promise<number> {
+    if (!isUuid(processId)) return 0;
     const { rowCount } = await this.pool.query(RESEND_LAST_STEP_SQL, [processId, now]);
     return rowCount ?? 0;
   }
 
   async get(processId: string): Promise<ProcessInstance | null> {
+    if (!isUuid(processId)) return null;
     const entity = await this.processes().findOneBy({ id: processId });
     return entity ? fromEntity(entity) : null;
   }
@@ -307,6 +310,7 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   }
 
   async history(processId: string): Promise<ProcessHistoryEntry[]> {
+    if (!isUuid(processId)) return [];
     const entries = await this.dataSource
       .getRepository(HistoryEntity)
       .find({ where: { processId }, order: { seq: 'ASC' } });
@@ -327,11 +331,13 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   }
 
   async acknowledgeFailure(processId: string, at: Date): Promise<boolean> {
+    if (!isUuid(processId)) return false;
     const { rows } = await this.pool.query<{ changed: number }>(ACKNOWLEDGE_SQL, [processId, at, null]);
     return rows[0]!.changed === 1;
   }
 
   async cancel(processId: string, reason: string | undefined, at: Date): Promise<boolean> {
+    if (!isUuid(processId)) return false;
     const { rows } = await this.pool.query<{ changed: number }>(CANCEL_SQL, [processId, at, reason ?? null]);
     return rows[0]!.changed === 1;
   }
