@@ -1,0 +1,2 @@
+export * from './document.commands.js';
+export * from './document.events.js';

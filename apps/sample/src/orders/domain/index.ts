@@ -1,0 +1,3 @@
+export * from './order-item.js';
+export * from './order.commands.js';
+export * from './order.events.js';

@@ -1,0 +1,11 @@
+export interface OrderItem {
+  sku: string;
+  qty: number;
+}
+
+/** Failures a demo order asks the fake services to produce. */
+export interface OrderSimulation {
+  inventory?: 'unavailable';
+  payment?: 'decline' | 'timeout';
+  shipping?: 'fail';
+}
