@@ -24,4 +24,22 @@ export {
   CommandDispatchFailed,
 } from './events/index.js';
 export type { DeadLetter } from './persistence/process.store.js';
+// Orchestrated sagas: a step list compiled onto the same engine (saga/).
+export {
+  OrchestratedSaga,
+  SagaSteps,
+  InvalidSagaDefinitionError,
+  SagaNotBegunError,
+  SagaOutsideEngineError,
+} from './saga/index.js';
+export type {
+  SagaOptions,
+  SagaStepOptions,
+  SagaCompensationOptions,
+  SagaRetryPolicy,
+  SagaContext,
+  SagaState,
+  SagaStepState,
+  SagaStepStatus,
+} from './saga/index.js';
 export * from './errors/index.js';

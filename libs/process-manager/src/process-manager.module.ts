@@ -12,6 +12,7 @@ import { createProcessStore } from './persistence/create-process-store.js';
 import { ProcessStore } from './persistence/process.store.js';
 import { PROCESS_MANAGER_ENTITIES } from './persistence/typeorm/entities/index.js';
 import {
+  type ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   PROCESS_MANAGER_MODULE_OPTIONS,
 } from './process-manager.module-definition.js';
@@ -57,14 +58,26 @@ export class ProcessManagerModule extends ConfigurableModuleClass {
    * entities (`TypeOrmModule.forFeature`), so `autoLoadEntities: true` picks them up.
    */
   static override forRoot(options: ProcessManagerModuleOptions = {}): DynamicModule {
-    const module = super.forRoot(options);
-    if (options.store === 'memory') return module;
-    return {
-      ...module,
-      imports: [
-        ...(module.imports ?? []),
-        TypeOrmModule.forFeature(PROCESS_MANAGER_ENTITIES, options.dataSourceName),
-      ],
-    };
+    if (options.store !== 'memory') registerEntities(options.dataSourceName);
+    return super.forRoot(options);
   }
+
+  /**
+   * Registers the module with options built at runtime. The entities are registered for the default
+   * DataSource; with a named one, add `PROCESS_MANAGER_ENTITIES` to its `entities` yourself.
+   */
+  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    registerEntities(undefined);
+    return super.forRootAsync(options);
+  }
+}
+
+/**
+ * Makes `autoLoadEntities: true` pick up the library's entities. `TypeOrmModule.forFeature()` records
+ * them for the DataSource when called; we do not import the module it returns, whose repository
+ * providers would turn a missing `TypeOrmModule.forRoot()` into an anonymous DI error instead of
+ * our `MissingDependencyModuleError` (the store only needs the DataSource).
+ */
+function registerEntities(dataSourceName: string | undefined): void {
+  TypeOrmModule.forFeature(PROCESS_MANAGER_ENTITIES, dataSourceName);
 }

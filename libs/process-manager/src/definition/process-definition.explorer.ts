@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { UnsupportedHandlerScopeError } from '../errors/index.js';
+import { MissingStartHandlerError, UnsupportedHandlerScopeError } from '../errors/index.js';
 import type { DiscoveredHandler } from './process-definition.js';
 import { ProcessMetadataAccessor } from './process-metadata.accessor.js';
 
@@ -18,12 +18,17 @@ export class ProcessDefinitionExplorer {
       .getProviders()
       .filter((wrapper) => wrapper.metatype && !wrapper.isAlias)
       .flatMap((wrapper) => {
-        const prototype = (wrapper.metatype as Function).prototype as object | undefined;
-        if (!prototype || !this.hasHandlers(prototype)) return [];
-        if (!wrapper.isDependencyTreeStatic() || !wrapper.instance) {
+        const metatype = wrapper.metatype as Function;
+        const prototype = metatype.prototype as object | undefined;
+        const manager = this.accessor.getProcessManager(metatype);
+        if (!prototype || (!manager && !this.hasHandlers(prototype))) return [];
+        if (wrapper.isTransient || !wrapper.isDependencyTreeStatic() || !wrapper.instance) {
           throw new UnsupportedHandlerScopeError(String(wrapper.name));
         }
-        return this.handlersOf(wrapper.instance as object);
+        const handlers = this.handlersOf(wrapper.instance as object);
+        if (manager && handlers.length === 0)
+          throw new MissingStartHandlerError(manager.name ?? metatype.name);
+        return handlers;
       });
   }
 

@@ -16,6 +16,10 @@ export class DraftContext<S extends object = object> implements ProcessContext<S
   status: ProcessStatus;
   stateName: string | undefined;
   lastError: string | undefined;
+  /** Set with a `'failed'` status when an operator must act (a saga's compensation failed): see `ProcessFailed`. */
+  requiresIntervention = false;
+  /** Explains the step in its history entry (an orchestrated saga records its step transitions here). */
+  note: string | undefined;
   readonly sent: { kind: 'command' | 'event'; message: object }[] = [];
   readonly scheduled: DraftTimer[] = [];
   readonly cancelled: string[] = [];

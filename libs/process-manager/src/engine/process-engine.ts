@@ -75,7 +75,7 @@ export async function decide(input: StepInput, env: EngineEnvironment): Promise<
   return toDecision(ctx, before, env, {
     messageType: route.messageType,
     outcome: ignoredBecause === undefined ? 'handled' : 'ignored',
-    note: ignoredBecause,
+    note: ignoredBecause ?? ctx.note,
   });
 }
 
@@ -237,7 +237,9 @@ function outgoingMessages(
     lifecycle.push(new ProcessCompleted(id, type, correlationKey));
   }
   if (after.status !== before.status && after.status === 'failed') {
-    lifecycle.push(new ProcessFailed(id, type, correlationKey, after.lastError ?? 'failed'));
+    lifecycle.push(
+      new ProcessFailed(id, type, correlationKey, after.lastError ?? 'failed', ctx.requiresIntervention),
+    );
   }
   const all = [...ctx.sent, ...lifecycle.map((message) => ({ kind: 'event' as const, message }))];
   return all.map(({ kind, message }, index) => {

@@ -15,13 +15,13 @@ export function createProcessStore(
   if (options.store === 'memory') return new InMemoryProcessStore();
   // The DataSource is created asynchronously by TypeOrmModule; it exists by onModuleInit, when the store asks.
   return new TypeOrmProcessStore(() => {
-    const dataSource = moduleRef.get<DataSource | null>(getDataSourceToken(options.dataSourceName), {
-      strict: false,
-    });
-    if (dataSource) return dataSource;
-    throw new MissingDependencyModuleError(
-      `a TypeORM DataSource${options.dataSourceName ? ` named "${options.dataSourceName}"` : ''}`,
-      `TypeOrmModule.forRoot(${options.dataSourceName ? `{ name: '${options.dataSourceName}', … }` : ''})`,
-    );
+    try {
+      return moduleRef.get<DataSource>(getDataSourceToken(options.dataSourceName), { strict: false });
+    } catch {
+      throw new MissingDependencyModuleError(
+        `a TypeORM DataSource${options.dataSourceName ? ` named "${options.dataSourceName}"` : ''}`,
+        `TypeOrmModule.forRoot(${options.dataSourceName ? `{ name: '${options.dataSourceName}', … }` : ''})`,
+      );
+    }
   });
 }

@@ -5,6 +5,7 @@ import {
   CorrelationFailedError,
   MissingCorrelationValueError,
   NoActiveInstanceError,
+  StateNotSerializableError,
 } from '../errors/index.js';
 import { ProcessDeadLettered } from '../events/process-lifecycle.events.js';
 import type { MessageMetadata } from '../messaging/message-metadata.js';
@@ -119,6 +120,7 @@ function isHopeless(error: unknown): boolean {
   return (
     error instanceof CorrelationFailedError ||
     error instanceof MissingCorrelationValueError ||
+    error instanceof StateNotSerializableError ||
     (error instanceof NoActiveInstanceError && error.policy === 'dead-letter')
   );
 }

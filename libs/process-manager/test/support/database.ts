@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
@@ -32,4 +33,24 @@ async function withAdmin<T>(serverUrl: string, work: (client: pg.Client) => Prom
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks that create this spec file's database and drop it;
+ * read `url` inside tests.
+ */
+export function useTestDatabase(): { readonly url: string } {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return {
+    get url() {
+      if (!db) throw new Error('The test database exists only inside tests.');
+      return db.url;
+    },
+  };
 }

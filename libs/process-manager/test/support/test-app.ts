@@ -2,8 +2,10 @@ import type { INestApplicationContext, Provider } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
+  Clock,
   PROCESS_MANAGER_MIGRATIONS,
   ProcessManagerModule,
   type ProcessManagerModuleOptions,
@@ -19,13 +21,24 @@ export interface TestAppOptions {
   url?: string;
   store?: StoreKind;
   options?: ProcessManagerModuleOptions;
+  /** Replaces the library's clock (e.g. a VirtualClock). */
+  clock?: Clock;
+  /** Imports ScheduleModule.forRoot() so the periodic jobs register and run on their own. */
+  schedule?: boolean;
 }
 
 /**
  * A Nest application context as a user would build it: CqrsModule, TypeORM (migrations run at boot)
  * and ProcessManagerModule, plus the providers under test.
  */
-export async function createTestApp({ providers, url, store = 'typeorm', options = {} }: TestAppOptions) {
+export async function createTestApp({
+  providers,
+  url,
+  store = 'typeorm',
+  options = {},
+  clock,
+  schedule = false,
+}: TestAppOptions) {
   const typeorm =
     store === 'typeorm'
       ? [
@@ -41,13 +54,25 @@ export async function createTestApp({ providers, url, store = 'typeorm', options
         ]
       : [];
   @Module({
-    imports: [CqrsModule.forRoot(), ...typeorm, ProcessManagerModule.forRoot({ ...options, store })],
+    imports: [
+      CqrsModule.forRoot(),
+      ...(schedule ? [ScheduleModule.forRoot()] : []),
+      ...typeorm,
+      ProcessManagerModule.forRoot({ ...options, store }),
+    ],
     providers,
   })
   class TestAppModule {}
-  const app = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
-  app.useLogger(['error']);
-  await app.init();
+  const builder = Test.createTestingModule({ imports: [TestAppModule] });
+  if (clock) builder.overrideProvider(Clock).useValue(clock);
+  const app = await builder.compile();
+  app.useLogger(process.env.PM_TEST_LOG ? ['error', 'warn', 'log', 'debug'] : ['error']);
+  try {
+    await app.init();
+  } catch (error) {
+    await app.close().catch(() => undefined); // a half-booted app must not keep connections open
+    throw error;
+  }
   return app;
 }
 
