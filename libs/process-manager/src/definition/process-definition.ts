@@ -52,6 +52,15 @@ export interface ProcessDefinition {
     readonly [stateName: string]: number | undefined;
   };
   readonly onStuck: 'notify' | 'resend' | 'fail';
+  /** The named-state machine, for diagrams: from `from`/`to`, or from a saga's steps. */
+  readonly transitions: readonly StateTransition[];
+}
+
+/** One edge of a process's state machine; `from: '[*]'` is the start, `from: '*'` any state. */
+export interface StateTransition {
+  readonly from: string;
+  readonly to: string;
+  readonly label: string;
 }
 
 /** The handler of `messageType` in a process: its own, else a built-in one. */

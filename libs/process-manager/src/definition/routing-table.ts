@@ -19,6 +19,7 @@ import {
   type Route,
   routeFor,
   type StatefulRoute,
+  type StateTransition,
   type StatelessRoute,
 } from './process-definition.js';
 import { ProcessDefinitionExplorer } from './process-definition.explorer.js';
@@ -97,6 +98,7 @@ function buildProcesses(
     if (existing) throw new DuplicateProcessNameError(name, [existing.className, className]);
     const routes: StatefulRoute[] = [];
     const systemRoutes: StatefulRoute[] = [];
+    const transitions: StateTransition[] = [];
     const definition: ProcessDefinition = {
       name,
       className,
@@ -107,6 +109,7 @@ function buildProcesses(
       timeoutMs: manager.timeout === undefined ? undefined : parseDuration(manager.timeout),
       stuckAfterMs: stuckAfterMs(manager.stuckAfter),
       onStuck: manager.onStuck ?? 'notify',
+      transitions,
     };
     const own = classHandlers.flatMap((handler) => statefulRoutes(definition, handler));
     if (!own.some((route) => route.start)) throw new MissingStartHandlerError(name);
@@ -115,13 +118,23 @@ function buildProcesses(
     );
     const compiled = isOrchestratedSaga(instance)
       ? compileSaga(definition, instance, own, builtIns)
-      : { routes: own, systemRoutes: builtIns, messages: [] };
+      : { routes: own, systemRoutes: builtIns, messages: [], transitions: undefined };
     routes.push(...compiled.routes);
     systemRoutes.push(...compiled.systemRoutes);
+    transitions.push(...(compiled.transitions ?? handlerTransitions(own)));
     compiled.messages.forEach((message) => registry.register(message));
     processes.set(name, definition);
   }
   return processes;
+}
+
+/** Edges declared by the handlers' `from` / `to`. */
+function handlerTransitions(routes: readonly StatefulRoute[]): StateTransition[] {
+  return routes.flatMap((route) => {
+    if (route.to === undefined) return [];
+    const sources = route.start ? ['[*]'] : (route.from ?? ['*']);
+    return sources.map((from) => ({ from, to: route.to!, label: route.messageType }));
+  });
 }
 
 function statefulRoutes(process: ProcessDefinition, handler: DiscoveredHandler): StatefulRoute[] {

@@ -1,11 +1,12 @@
 import type { Type } from '@nestjs/common';
 import { messageTypeName } from '../decorators/message-type.decorator.js';
-import type { ProcessDefinition, StatefulRoute } from '../definition/process-definition.js';
+import type { ProcessDefinition, StatefulRoute, StateTransition } from '../definition/process-definition.js';
 import type { ProcessContext } from '../engine/process-context.js';
 import { isLive } from '../engine/process-instance.js';
 import { OrchestratedSaga, sagaProgram } from './orchestrated-saga.js';
 import { InvalidSagaDefinitionError, SagaNotBegunError } from './saga.errors.js';
 import type { SagaProgram } from './saga-program.js';
+import { sagaTransitions } from './saga-diagram.js';
 import { SagaRun } from './saga-run.js';
 import { isSagaState, type SagaState } from './saga-state.js';
 import { SAGA_TIMER_MESSAGES, type SagaStepRetryDue, type SagaStepTimedOut } from './saga-timers.js';
@@ -16,6 +17,7 @@ export interface CompiledSaga {
   readonly systemRoutes: StatefulRoute[];
   /** Message classes the app must be able to rebuild from a payload (retries, timers). */
   readonly messages: Type[];
+  readonly transitions: StateTransition[];
 }
 
 /** True for a provider that extends `OrchestratedSaga`. */
@@ -63,6 +65,10 @@ export function compileSaga(
       ...SAGA_TIMER_MESSAGES.map((type) => route(type, onTimer)),
     ],
     messages: [...replies, ...SAGA_TIMER_MESSAGES],
+    transitions: sagaTransitions(
+      program,
+      own.filter((handler) => handler.start).map((handler) => handler.messageType),
+    ),
   };
 }
 
