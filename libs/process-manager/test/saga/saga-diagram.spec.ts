@@ -1,28 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { DiscoveryModule } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
-import { ProcessDefinitionExplorer } from '../../src/definition/process-definition.explorer.js';
-import { ProcessMetadataAccessor } from '../../src/definition/process-metadata.accessor.js';
-import { RoutingTable } from '../../src/definition/routing-table.js';
-import { MessageTypeRegistry } from '../../src/messaging/message-type.registry.js';
 import { stateDiagram } from '../../src/operations/state-diagram.js';
+import { routingTableOf } from './fixtures/compiled-saga.js';
 import { OrderFulfilment, PricingService } from './fixtures/order-fulfilment.saga.js';
 
 describe('saga state diagram', () => {
   it('draws the steps in order and the compensations in reverse', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [DiscoveryModule],
-      providers: [
-        ProcessDefinitionExplorer,
-        ProcessMetadataAccessor,
-        MessageTypeRegistry,
-        RoutingTable,
-        PricingService,
-        OrderFulfilment,
-      ],
-    }).compile();
-    await moduleRef.init();
-    const diagram = stateDiagram(moduleRef.get(RoutingTable).process('order-fulfilment')!);
+    const routes = await routingTableOf([PricingService, OrderFulfilment]);
+    const diagram = stateDiagram(routes.process('order-fulfilment')!);
     const lines = diagram.split('\n').map((line) => line.trim());
     expect(lines[0]).toBe('stateDiagram-v2');
     expect(lines).toEqual(
@@ -40,6 +24,5 @@ describe('saga state diagram', () => {
         'reserve_compensating --> compensation_failed : fails',
       ]),
     );
-    await moduleRef.close();
   });
 });
