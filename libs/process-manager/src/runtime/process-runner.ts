@@ -34,6 +34,9 @@ import { InstanceQueue } from './instance-queue.js';
 /** How a delivery finds its instance: by correlation value (events) or by id (timers, retries). */
 type Target = { correlationKey: string; associationKey?: string } | { processId: string };
 
+/** What became of a delivery: a step committed, nothing to do (duplicate, no instance), or a failure recorded. */
+type Outcome = 'committed' | 'skipped' | 'failed';
+
 /** The instance a delivery reached, kept for its dead letter should it fail. */
 interface Seen {
   processId?: string;
@@ -127,15 +130,17 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     const route = this.routes.routeTo(timer.processType, timer.messageType);
     const message = this.registry.fromPayload(timer.messageType, timer.payload);
     const metadata = { messageId: timer.id, correlationId: timer.processId, occurredAt: timer.dueAt };
-    if (route)
-      await this.track(
-        this.deliver(route, withMetadata(message, metadata), metadata, { processId: timer.processId }),
-      );
-    else
+    const outcome = route
+      ? await this.track(
+          this.deliver(route, withMetadata(message, metadata), metadata, { processId: timer.processId }),
+        )
+      : undefined;
+    if (!route)
       this.logger.error(
         `${timer.processType} ${timer.processId}: no handler for timer ${timer.messageType}; dropped`,
       );
-    await this.store.deleteTimer(timer.id);
+    // A committed step deleted the row itself; otherwise (duplicate, instance gone, failure kept as a retry) it goes now.
+    if (outcome !== 'committed') await this.store.deleteTimer(timer.id);
   }
 
   /** Re-runs a failed delivery (a due retry, or an operator's `retry()`). */
@@ -154,8 +159,8 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     const target = failure.processId !== undefined ? { processId: failure.processId } : undefined;
-    const succeeded = await this.track(this.deliver(route, message, failure.metadata, target));
-    if (succeeded) await this.store.resolveFailure(failure.handler, failure.messageId);
+    const outcome = await this.track(this.deliver(route, message, failure.metadata, target));
+    if (outcome !== 'failed') await this.store.resolveFailure(failure.handler, failure.messageId);
   }
 
   /** Records and reports a stuck instance per its process's `onStuck` policy. False if it moved meanwhile. */
@@ -191,27 +196,26 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** Runs one route; a failure becomes a retry or a dead letter. True when the delivery succeeded. */
+  /** Runs one route; a failure becomes a retry or a dead letter. */
   private async deliver(
     route: StatefulRoute | StatelessRoute,
     event: object,
     metadata: MessageMetadata,
     target?: Target,
-  ): Promise<boolean> {
+  ): Promise<Outcome> {
     // What the delivery learnt before failing: the dead letter names the instance it was for.
     const seen: Seen = { processId: target && 'processId' in target ? target.processId : undefined };
     try {
       if (route.kind === 'stateless') {
         await this.react(route, event, metadata);
-        return true;
+        return 'committed';
       }
       const found = target ?? {
         correlationKey: correlate(route, event),
         associationKey: route.associationKey,
       };
       if ('correlationKey' in found) seen.correlationKey = found.correlationKey;
-      await this.runStateful(route, event, metadata, found, seen);
-      return true;
+      return await this.runStateful(route, event, metadata, found, seen);
     } catch (error) {
       await this.failures.record({
         handler: route.kind === 'stateful' ? route.process.name : route.name,
@@ -221,7 +225,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
         metadata,
         error,
       });
-      return false;
+      return 'failed';
     }
   }
 
@@ -232,10 +236,12 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     metadata: MessageMetadata,
     target: Target,
     seen: Seen,
-  ) {
+  ): Promise<Outcome> {
     const queueKey = `${route.process.name}\u0000${'processId' in target ? target.processId : target.correlationKey}`;
     const committed = await this.queue.run(queueKey, () => this.step(route, event, metadata, target, seen));
-    if (committed) await this.dispatch(committed);
+    if (!committed) return 'skipped';
+    await this.dispatch(committed);
+    return 'committed';
   }
 
   /** Load → decide → commit, re-run from a fresh load when another writer won the race. */
