@@ -26,6 +26,16 @@ export interface ProcessManagerModuleOptions {
     /** @default 2 */
     factor?: number;
   };
+  /**
+   * Group commit: steps of different instances that are ready together are written in one statement
+   * (one round trip, one WAL flush). A lone step is never delayed. TypeORM store only.
+   */
+  batching?: {
+    /** @default true */
+    enabled?: boolean;
+    /** Most steps in one statement. @default 64 */
+    maxSize?: number;
+  };
   /** Poller for due timers and due handler retries. */
   timers?: {
     /**
@@ -64,6 +74,7 @@ export interface ResolvedProcessManagerOptions {
   dataSourceName: string | undefined;
   conflictRetries: number;
   retry: Required<NonNullable<ProcessManagerModuleOptions['retry']>>;
+  batching: Required<NonNullable<ProcessManagerModuleOptions['batching']>>;
   timers: Required<NonNullable<ProcessManagerModuleOptions['timers']>>;
   outbox: Required<NonNullable<ProcessManagerModuleOptions['outbox']>>;
   recovery: Required<NonNullable<ProcessManagerModuleOptions['recovery']>>;
@@ -74,6 +85,7 @@ export const DEFAULT_OPTIONS: ResolvedProcessManagerOptions = {
   dataSourceName: undefined,
   conflictRetries: 10,
   retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 60_000, factor: 2 },
+  batching: { enabled: true, maxSize: 64 },
   timers: { enabled: true, pollIntervalMs: 1_000, batchSize: 100 },
   outbox: { enabled: true, relayIntervalMs: 5_000, batchSize: 100 },
   recovery: { enabled: true, stuckAfterMs: 300_000, intervalMs: 60_000 },
@@ -86,6 +98,7 @@ export function withDefaults(options: ProcessManagerModuleOptions = {}): Resolve
     dataSourceName: options.dataSourceName,
     conflictRetries: options.conflictRetries ?? DEFAULT_OPTIONS.conflictRetries,
     retry: { ...DEFAULT_OPTIONS.retry, ...options.retry },
+    batching: { ...DEFAULT_OPTIONS.batching, ...options.batching },
     timers: { ...DEFAULT_OPTIONS.timers, ...options.timers },
     outbox: { ...DEFAULT_OPTIONS.outbox, ...options.outbox },
     recovery: { ...DEFAULT_OPTIONS.recovery, ...options.recovery },

@@ -23,5 +23,5 @@ export function createProcessStore(
         `TypeOrmModule.forRoot(${options.dataSourceName ? `{ name: '${options.dataSourceName}', … }` : ''})`,
       );
     }
-  });
+  }, options.batching);
 }

@@ -9,6 +9,7 @@ import {
   type ProcessInstance,
 } from 'nestjs-process-manager';
 import { VirtualClock } from 'nestjs-process-manager/testing';
+import { ProcessRunner } from '../../src/runtime/process-runner.js';
 import { OutboxRelay, StuckProcessRecoverer } from '../../src/scheduling/index.js';
 import { useTestDatabase } from '../support/database.js';
 import { useAppPool } from '../support/fixtures/app-pool.js';
@@ -52,6 +53,8 @@ describe('stuck-process recovery with a virtual clock (PostgreSQL)', () => {
           return current && current.version > version && current;
         }, `${event.constructor.name} applied to ${sessionId}`);
       }
+      // The commands are dispatched (and marked so) just after the commit; recovery skips pending rows.
+      await app.get(ProcessRunner).whenIdle();
       return instance!;
     };
     /** Opens a new session, then applies each `then(sessionId)` event. */

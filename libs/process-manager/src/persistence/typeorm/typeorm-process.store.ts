@@ -16,6 +16,8 @@ import {
   ProcessStore,
   type TimerRecord,
 } from '../process.store.js';
+import { BATCH_STEP_SQL } from './batch-sql.js';
+import { CommitBatcher } from './commit-batcher.js';
 import { HistoryEntity } from './entities/history.entity.js';
 import { ProcessEntity } from './entities/process.entity.js';
 import {
@@ -58,14 +60,27 @@ import {
   RESOLVE_FAILURE_SQL,
   SET_LAST_ERROR_SQL,
 } from './scheduling-sql.js';
+import { stepValues, toBatchJson } from './step-params.js';
 
 /** PostgreSQL through the app's TypeORM DataSource: raw SQL on its pool for the hot path, TypeORM for queries. */
 export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   private dataSource!: DataSource;
   private pool!: Pool;
 
-  constructor(private readonly resolveDataSource: () => DataSource) {
+  private readonly batcher: CommitBatcher | undefined;
+
+  constructor(
+    private readonly resolveDataSource: () => DataSource,
+    batching: { enabled: boolean; maxSize: number } = { enabled: false, maxSize: 1 },
+  ) {
     super();
+    this.batcher = batching.enabled
+      ? new CommitBatcher(
+          (decision) => this.commitStep(decision),
+          (decisions) => this.commitSteps(decisions),
+          batching.maxSize,
+        )
+      : undefined;
   }
 
   onModuleInit(): void {
@@ -92,63 +107,35 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
   }
 
   async commit(decision: Decision): Promise<void> {
-    const { instance, history, timers } = decision;
-    const values = [
-      instance.id,
-      instance.type,
-      instance.correlationKey,
-      instance.status,
-      instance.stateName ?? null,
-      JSON.stringify(instance.state),
-      instance.version,
-      instance.startedAt,
-      instance.updatedAt,
-      instance.completedAt ?? null,
-      instance.lastError ?? null,
-      decision.expectedVersion,
-      decision.inbox.messageId,
-      history.messageType,
-      history.outcome,
-      history.fromState ?? null,
-      JSON.stringify(history.commands),
-      history.error ?? null,
-      history.note ?? null,
-      JSON.stringify(
-        decision.outgoing.map(({ kind, type, payload, metadata }) => ({
-          id: metadata.messageId,
-          kind,
-          type,
-          payload,
-          metadata,
-        })),
-      ),
-      JSON.stringify(decision.associations),
-      timers.cancelAll,
-      timers.cancelled,
-      JSON.stringify(
-        timers.scheduled.map((t) => ({
-          id: t.id,
-          name: t.name ?? null,
-          due_at: t.dueAt,
-          message_type: t.messageType,
-          payload: t.payload,
-        })),
-      ),
-    ];
+    return this.batcher ? this.batcher.commit(decision) : this.commitStep(decision);
+  }
+
+  /** One decision in one statement. */
+  private async commitStep(decision: Decision): Promise<void> {
     try {
       const { rows } = await this.pool.query<{ committed: number }>({
         name: decision.isNew ? 'pm_insert_step' : 'pm_update_step',
         text: decision.isNew ? INSERT_STEP_SQL : UPDATE_STEP_SQL,
-        values,
+        values: stepValues(decision),
       });
-      if (rows[0]!.committed !== 1) throw new ConcurrencyConflictError(instance.id);
+      if (rows[0]!.committed !== 1) throw new ConcurrencyConflictError(decision.instance.id);
     } catch (error) {
       const { code, constraint } = error as { code?: string; constraint?: string };
       if (code === '23505' && constraint && RACE_CONSTRAINTS.has(constraint)) {
-        throw new ConcurrencyConflictError(instance.id);
+        throw new ConcurrencyConflictError(decision.instance.id);
       }
       throw error;
     }
+  }
+
+  /** Several instances' decisions in one statement; returns the ids of those written. */
+  private async commitSteps(decisions: Decision[]): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ id: string }>({
+      name: 'pm_batch_step',
+      text: BATCH_STEP_SQL,
+      values: [JSON.stringify(decisions.map(toBatchJson))],
+    });
+    return new Set(rows.map((row) => row.id));
   }
 
   async enqueue(records: OutboxRecord[], at: Date, transaction?: EntityManager): Promise<void> {

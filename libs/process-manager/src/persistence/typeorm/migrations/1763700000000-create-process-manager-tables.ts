@@ -100,6 +100,7 @@ export class CreateProcessManagerTables1763700000000 implements MigrationInterfa
       `CREATE UNIQUE INDEX pm_timer_name_uq ON pm_timer (process_id, name) WHERE name IS NOT NULL`,
     );
     await queryRunner.query(`CREATE INDEX pm_timer_due_idx ON pm_timer (due_at)`);
+    await queryRunner.query(`CREATE INDEX pm_timer_process_idx ON pm_timer (process_id)`);
     await queryRunner.query(`
       CREATE TABLE pm_dead_letter (
         id uuid PRIMARY KEY,

@@ -1,0 +1,108 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { EventBus } from '@nestjs/cqrs';
+import { OnEvent, ProcessManager, type ProcessContext } from 'nestjs-process-manager';
+import { TypeOrmProcessStore } from '../../src/persistence/typeorm/typeorm-process.store.js';
+import { ProcessRunner } from '../../src/runtime/process-runner.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestApp, dataSourceOf } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
+
+class Tallied {
+  constructor(
+    readonly tallyId: string,
+    readonly note = '',
+  ) {}
+}
+
+@ProcessManager({
+  name: 'batched-tally',
+  correlationKey: 'tallyId',
+  initialState: () => ({ count: 0, notes: [] }),
+})
+class BatchedTally {
+  @OnEvent(Tallied, { start: true })
+  tally(event: Tallied, ctx: ProcessContext<{ count: number; notes: string[] }>) {
+    ctx.state.count++;
+    // A "NUL" note becomes U+0000, which jsonb cannot hold: a step PostgreSQL rejects (the event itself is fine).
+    ctx.state.notes.push(event.note === 'NUL' ? '\u0000' : event.note);
+  }
+}
+
+describe('group commit of steps (PostgreSQL)', () => {
+  let db: TestDatabase;
+  const apps: Awaited<ReturnType<typeof createTestApp>>[] = [];
+  const boot = async () => {
+    const app = await createTestApp({
+      url: db.url,
+      providers: [BatchedTally],
+      options: { retry: { maxAttempts: 1 }, batching: { enabled: true, maxSize: 16 } },
+    });
+    apps.push(app);
+    return app;
+  };
+  const counts = async (app: Awaited<ReturnType<typeof createTestApp>>) =>
+    dataSourceOf(app).query<{ correlation_key: string; count: number; version: number; history: number }[]>(
+      `SELECT p.correlation_key, (p.state->>'count')::int AS count, p.version,
+         (SELECT count(*)::int FROM pm_history h WHERE h.process_id = p.id) AS history
+       FROM pm_process p WHERE p.type = 'batched-tally' ORDER BY p.correlation_key`,
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('writes the steps of many instances together and applies every event once', async () => {
+    const batch = jest.spyOn(TypeOrmProcessStore.prototype as never, 'commitSteps' as never);
+    const app = await boot();
+    const keys = Array.from({ length: 40 }, (_, i) => `a-${String(i).padStart(2, '0')}`);
+    for (let round = 0; round < 5; round++)
+      for (const key of keys) app.get(EventBus).publish(new Tallied(key));
+    await app.get(ProcessRunner).whenIdle();
+    const rows = await counts(app);
+    expect(rows).toHaveLength(40);
+    expect(rows.every((row) => row.count === 5 && row.version === 5 && row.history === 5)).toBe(true);
+    expect(batch).toHaveBeenCalled();
+  });
+
+  it('loses nothing when two apps race on the same instances inside batches', async () => {
+    const [one, two] = [await boot(), await boot()];
+    const keys = Array.from({ length: 10 }, (_, i) => `b-${i}`);
+    for (let round = 0; round < 10; round++) {
+      for (const key of keys) (round % 2 ? one : two).get(EventBus).publish(new Tallied(key));
+    }
+    await waitFor(async () => {
+      const mine = (await counts(one)).filter((row) => row.correlation_key.startsWith('b-'));
+      return mine.length === 10 && mine.every((row) => row.count === 10);
+    }, 'every tally at 10');
+    const rows = (await counts(one)).filter((row) => row.correlation_key.startsWith('b-'));
+    expect(rows.map((row) => [row.count, row.history])).toEqual(keys.map(() => [10, 10]));
+  });
+
+  it('keeps a step that PostgreSQL rejects from failing or duplicating the others in its batch', async () => {
+    const batch = jest.spyOn(TypeOrmProcessStore.prototype as never, 'commitSteps' as never) as unknown as {
+      mock: { calls: [{ instance: { correlationKey: string } }[]][] };
+    };
+    const app = await boot();
+    const keys = Array.from({ length: 24 }, (_, i) => `c-${String(i).padStart(2, '0')}`);
+    for (const key of keys) app.get(EventBus).publish(new Tallied(key, key === 'c-07' ? 'NUL' : 'ok'));
+    await app.get(ProcessRunner).whenIdle();
+    const rows = (await counts(app)).filter((row) => row.correlation_key.startsWith('c-'));
+    expect(rows.map((row) => row.correlation_key)).toEqual(keys.filter((key) => key !== 'c-07'));
+    expect(rows.every((row) => row.count === 1 && row.history === 1)).toBe(true);
+    const [deadLetter] = await dataSourceOf(app).query(
+      `SELECT status, correlation_key, error FROM pm_dead_letter WHERE handler = 'batched-tally'`,
+    );
+    expect(deadLetter).toMatchObject({ status: 'dead', correlation_key: 'c-07' });
+    const batchedWithOthers = batch.mock.calls.some(
+      ([decisions]) => decisions.length > 1 && decisions.some((d) => d.instance.correlationKey === 'c-07'),
+    );
+    expect(batchedWithOthers).toBe(true);
+  });
+});
