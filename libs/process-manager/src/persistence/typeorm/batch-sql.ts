@@ -4,7 +4,10 @@ import { DISPATCH_LEASE_MS } from './process-sql.js';
  * The steps of several instances in ONE statement (one round trip, one commit): the set-based form
  * of INSERT_STEP_SQL / UPDATE_STEP_SQL. Each decision is checked on its own — version, active key,
  * inbox — and only those that pass (returned ids) are written; the others are conflicts to re-run.
- * $1: the decisions as a JSON array (see `toBatchJson`).
+ * $1: the decisions as a JSON array (see `toBatchJson`); $2 their process ids, $3 their message ids.
+ * The `= ANY($2)` / `= ANY($3)` conditions repeat what the joins say, for the planner: it cannot see
+ * how few rows `jsonb_to_recordset` yields (it guesses 100) and would scan whole tables; with the
+ * arrays (and a plan per call: the statement is not prepared) it uses the indexes.
  */
 export const BATCH_STEP_SQL = `
 WITH d AS (
@@ -16,14 +19,15 @@ WITH d AS (
     cancelled jsonb, timers jsonb)
 ), fresh AS (
   SELECT d.* FROM d
-  WHERE NOT EXISTS (SELECT 1 FROM pm_inbox i WHERE i.handler = d.type AND i.message_id = d.message_id)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM pm_inbox i WHERE i.message_id = ANY($3::text[]) AND i.handler = d.type AND i.message_id = d.message_id)
 ), updated AS (
   UPDATE pm_process p
   SET status = f.status, state_name = f.state_name, state = f.state, version = f.version,
     updated_at = f.updated_at, completed_at = f.completed_at, last_error = f.last_error,
     stalled_at = CASE WHEN f.outcome = 'stalled' THEN f.updated_at END
   FROM fresh f
-  WHERE NOT f.is_new AND p.id = f.id AND p.version = f.expected
+  WHERE p.id = ANY($2::uuid[]) AND NOT f.is_new AND p.id = f.id AND p.version = f.expected
   RETURNING p.id
 ), inserted AS (
   INSERT INTO pm_process (id, type, correlation_key, status, state_name, state, version, started_at, updated_at,
@@ -53,7 +57,7 @@ WITH d AS (
   ON CONFLICT DO NOTHING
 ), tc AS (
   DELETE FROM pm_timer t USING ok
-  WHERE t.process_id = ok.id
+  WHERE t.process_id = ANY($2::uuid[]) AND t.process_id = ok.id
     AND (ok.cancel_all OR t.name IN (SELECT jsonb_array_elements_text(ok.cancelled)) OR t.id::text = ok.message_id)
     AND (t.name IS NULL OR t.name NOT IN (
       SELECT x.name FROM jsonb_to_recordset(ok.timers) AS x(name text) WHERE x.name IS NOT NULL))

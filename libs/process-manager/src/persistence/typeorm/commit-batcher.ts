@@ -23,7 +23,7 @@ export class CommitBatcher {
     /** Returns the ids of the instances whose decision was written. */
     private readonly commitMany: (decisions: Decision[]) => Promise<Set<string>>,
     private readonly maxSize: number,
-    private readonly maxConcurrent = 2,
+    private readonly maxConcurrent = 4,
   ) {}
 
   commit(decision: Decision): Promise<void> {

@@ -133,7 +133,11 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     const { rows } = await this.pool.query<{ id: string }>({
       name: 'pm_batch_step',
       text: BATCH_STEP_SQL,
-      values: [JSON.stringify(decisions.map(toBatchJson))],
+      values: [
+        JSON.stringify(decisions.map(toBatchJson)),
+        decisions.map(({ instance }) => instance.id),
+        decisions.map(({ inbox }) => inbox.messageId),
+      ],
     });
     return new Set(rows.map((row) => row.id));
   }
