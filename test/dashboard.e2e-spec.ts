@@ -26,7 +26,10 @@ if (!hasChromium) {
   beforeAll(async () => {
     database = await createTestDatabase();
     // Slow enough to see the order move through its states, fast enough for a test.
-    sample = await startSample(database.url, { serviceDelayMs: { min: 100, max: 200 } });
+    sample = await startSample(database.url, {
+      serviceDelayMs: { min: 100, max: 200 },
+      paymentTimeout: 3_000,
+    });
     await sample.app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(sample.app.getHttpServer().address() as AddressInfo).port}`;
     browser = await chromium.launch({
@@ -84,6 +87,49 @@ if (!hasChromium) {
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a crashing order in the dead letters and completes it with Retry', async () => {
+    await page.goto(baseUrl);
+    await page.locator('#order-form select[name="completion"]').selectOption('crash');
+    await page.getByTestId('start-order').click();
+    await page.waitForURL(/#process=[0-9a-f-]{36}$/);
+
+    const detail = page.locator('#detail');
+    const deadLetter = detail.locator('.dead-letters > li');
+    await deadLetter.waitFor({ timeout: 15_000 });
+    await expect(deadLetter.textContent()).resolves.toMatch(
+      /OrderShipped · dead after 5 attempt\(s\): .*Simulated crash/,
+    );
+    await expect(
+      detail.locator('.detail-head [data-status]').first().getAttribute('data-status'),
+    ).resolves.toBe('running');
+    await expect(detail.locator('svg .node.current').getAttribute('data-state')).resolves.toBe('ship');
+
+    await detail.getByRole('button', { name: 'Retry' }).click();
+    await detail.locator('.detail-head [data-status="completed"]').waitFor();
+    await expect(detail.locator('.dead-letters').count()).resolves.toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('cancels an order in flight from its detail: the saga undoes what it did', async () => {
+    await page.goto(baseUrl);
+    await page.locator('#order-form select[name="completion"]').selectOption('');
+    await page.locator('#order-form select[name="payment"]').selectOption('timeout');
+    await page.getByTestId('start-order').click();
+    await page.waitForURL(/#process=[0-9a-f-]{36}$/);
+
+    const detail = page.locator('#detail');
+    await detail.locator('.detail-head .state-chip', { hasText: /^charge$/ }).waitFor({ timeout: 15_000 });
+    await detail.getByRole('button', { name: 'Cancel order' }).click();
+    await detail.locator('.detail-head [data-status="cancelled"]').waitFor({ timeout: 15_000 });
+    await expect(detail.locator('svg .node.current').getAttribute('data-state')).resolves.toBe('cancelled');
+    await expect(
+      detail
+        .locator('svg .node.visited')
+        .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-state'))),
+    ).resolves.toEqual(expect.arrayContaining(['reserve_compensating', 'cancelled']));
     expect(pageErrors).toEqual([]);
   });
 

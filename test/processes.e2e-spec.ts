@@ -17,7 +17,7 @@ describe('processes API, health and dashboard', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    // The payment timeout is long, so an order simulating it stays in charging-payment.
+    // The payment timeout is long, so an order simulating it stays in its charge step.
     sample = await startSample(database.url, { paymentTimeout: '1h' });
     completed = await placeOrder(sample.http);
     failed = await placeOrder(sample.http, { inventory: 'unavailable' });
@@ -79,13 +79,13 @@ describe('processes API, health and dashboard', () => {
       id: failed,
       type: 'order-fulfilment',
       status: 'failed',
-      stateName: 'out-of-stock',
-      lastError: 'Out of stock: BOOK-42',
+      stateName: 'compensated',
+      lastError: 'reserve failed: InventoryUnavailable: out of stock: BOOK-42',
     });
     expect(body.history.map((entry: { seq: number }) => entry.seq)).toEqual([1, 2, 3]);
     expect(body.history[0]).toMatchObject({
       messageType: 'OrderPlaced',
-      toState: 'validating',
+      toState: 'validate',
       outcome: 'handled',
     });
   });
@@ -100,11 +100,35 @@ describe('processes API, health and dashboard', () => {
   });
 
   it('serves the state diagram as Mermaid text', async () => {
-    const response = await sample.http.get('/processes/types/order-fulfilment/diagram').expect(200);
+    const response = await sample.http.get('/processes/types/document-voiding/diagram').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.text.split('\n')[0]).toBe('stateDiagram-v2');
-    expect(response.text).toContain('[*] --> validating : OrderPlaced');
-    expect(response.text).toContain('shipping --> refunding_payment : ShipmentFailed');
+    expect(response.text).toContain('state "marking-as-voided" as marking_as_voided');
+    expect(response.text).toContain('[*] --> marking_as_voided : DocumentVoidingRequested');
+    expect(response.text).toContain('marking_as_voided --> aborted : MarkingDocumentAsVoidedFailed');
+  });
+
+  it('draws the order saga from its steps and compensations', async () => {
+    const { text } = await sample.http.get('/processes/types/order-fulfilment/diagram').expect(200);
+    const lines = text.split('\n').map((line) => line.trim());
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'stateDiagram-v2',
+        'state "reserve:compensating" as reserve_compensating',
+        'state "charge:compensating" as charge_compensating',
+        '[*] --> validate : OrderPlaced',
+        'validate --> reserve : OrderValidated',
+        'reserve --> charge : InventoryReserved',
+        'charge --> ship : PaymentCharged',
+        'ship --> completed : OrderShipped',
+        'ship --> charge_compensating : ShipmentFailed',
+        'charge_compensating --> reserve_compensating : PaymentRefunded',
+        'reserve_compensating --> compensated : InventoryReleased',
+      ]),
+    );
+    expect(lines.find((line) => line.startsWith('charge --> reserve_compensating'))).toMatch(
+      /PaymentDeclined.*timeout/,
+    );
 
     const unknown = await sample.http.get('/processes/types/nope/diagram').expect(404);
     expect(unknown.body.message).toBe('No @ProcessManager() is named "nope".');
@@ -117,7 +141,7 @@ describe('processes API, health and dashboard', () => {
 
   it('cancels a running instance, once', async () => {
     const stuck = await placeOrder(sample.http, { payment: 'timeout' });
-    await waitForProcess(sample.http, stuck, 'running', 'charging-payment');
+    await waitForProcess(sample.http, stuck, 'running', 'charge');
 
     const { body } = await sample.http
       .post(`/processes/${stuck}/cancel`)
@@ -134,13 +158,13 @@ describe('processes API, health and dashboard', () => {
 
   it('retries a stuck instance by re-sending its last step, which the payment provider deduplicates', async () => {
     const stuck = await placeOrder(sample.http, { payment: 'timeout' });
-    const before = await waitForProcess(sample.http, stuck, 'running', 'charging-payment');
+    const before = await waitForProcess(sample.http, stuck, 'running', 'charge');
 
     const { body } = await sample.http.post(`/processes/${stuck}/retry`).expect(200);
     expect(body).toMatchObject({
       id: stuck,
       status: 'running',
-      stateName: 'charging-payment',
+      stateName: 'charge',
       version: before.version,
     });
 

@@ -41,6 +41,10 @@ export class OrderSimulationDto implements OrderSimulation {
   @IsOptional()
   @IsIn(['fail'])
   shipping?: 'fail';
+
+  @IsOptional()
+  @IsIn(['crash'])
+  completion?: 'crash';
 }
 
 export class CreateOrderDto {

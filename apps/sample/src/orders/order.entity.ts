@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { OrderItem, OrderSimulation } from './domain/index.js';
 
-export type OrderStatus = 'processing' | 'completed' | 'failed';
+/** The order's outcome as its fulfilment published it; `processing` until then. */
+export type OrderStatus = 'processing' | 'completed' | 'compensated' | 'cancelled';
 
 const numeric = {
   to: (value: number) => value,

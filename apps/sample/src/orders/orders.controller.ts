@@ -1,7 +1,10 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { CancelOrderDto } from './cancel-order.dto.js';
 import { CreateOrderDto } from './create-order.dto.js';
 import { OrdersService, type OrderView } from './orders.service.js';
+
+const orderId = () => new UuidParamPipe('order');
 
 @Controller('orders')
 export class OrdersController {
@@ -13,7 +16,14 @@ export class OrdersController {
   }
 
   @Get(':orderId')
-  get(@Param('orderId', new UuidParamPipe('order')) orderId: string): Promise<OrderView> {
-    return this.orders.view(orderId);
+  get(@Param('orderId', orderId()) id: string): Promise<OrderView> {
+    return this.orders.view(id);
+  }
+
+  /** 202: the cancellation is under way; the order ends `cancelled` once its steps are undone. */
+  @Post(':orderId/cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  cancel(@Param('orderId', orderId()) id: string, @Body() { reason }: CancelOrderDto) {
+    return this.orders.cancel(id, reason);
   }
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ORDER_FAKE_SERVICES } from './fake-services/index.js';
-import { OrderFulfilment } from './order-fulfilment.process.js';
+import { OrderFulfilment } from './order-fulfilment.saga.js';
 import { OrderStatusProjector } from './order-status.projector.js';
 import { Order } from './order.entity.js';
 import { OrdersController } from './orders.controller.js';

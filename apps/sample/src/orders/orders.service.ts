@@ -1,20 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { Outbox, ProcessManagerService } from 'nestjs-process-manager';
+import { Outbox, type ProcessInstance, ProcessManagerService, type SagaState } from 'nestjs-process-manager';
 import { DataSource, Repository } from 'typeorm';
-import { NotFoundError } from '../common/domain.errors.js';
+import { ConflictError, NotFoundError } from '../common/domain.errors.js';
 import { ProcessStarts } from '../common/process-starts.js';
 import type { CreateOrderDto } from './create-order.dto.js';
-import { OrderPlaced } from './domain/index.js';
-import { ORDER_FULFILMENT } from './order-fulfilment.process.js';
-import { Order } from './order.entity.js';
+import { OrderCancelled, OrderPlaced } from './domain/index.js';
+import { SimulatedCrashes } from './fake-services/index.js';
+import { ORDER_FULFILMENT } from './order-fulfilment.saga.js';
+import { Order, type OrderStatus } from './order.entity.js';
+
+/**
+ * Where an order is: its published outcome (`completed`, `compensated`: could not be fulfilled and
+ * everything done was undone, `cancelled`), else where its fulfilment is (`processing`, `compensating`,
+ * `cancelling`), or `failed` when the fulfilment failed without undoing everything (an operator must look).
+ */
+export type OrderViewStatus = OrderStatus | 'compensating' | 'cancelling' | 'failed';
 
 export interface OrderView {
   orderId: string;
-  status: Order['status'] | 'cancelled';
+  status: OrderViewStatus;
   processId: string | null;
-  /** Named state of the order fulfilment, e.g. `charging-payment`. */
+  /** Named state of the order fulfilment: its step (`charge`), `reserve:compensating`, `completed`, … */
   stage: string | null;
   items: Order['items'];
   total: number;
@@ -31,6 +39,7 @@ export class OrdersService {
     private readonly outbox: Outbox,
     private readonly processStarts: ProcessStarts,
     private readonly processes: ProcessManagerService,
+    private readonly crashes: SimulatedCrashes,
   ) {}
 
   /** Records the order and, in the same transaction, the `OrderPlaced` that starts its fulfilment. */
@@ -41,6 +50,7 @@ export class OrdersService {
   }: CreateOrderDto): Promise<{ orderId: string; processId: string }> {
     const orderId = randomUUID();
     const plainItems = items.map(({ sku, qty }) => ({ sku, qty }));
+    if (simulate.completion === 'crash') this.crashes.arm(orderId);
     const processId = await this.processStarts.start(ORDER_FULFILMENT, orderId, () =>
       this.dataSource.transaction(async (manager) => {
         await manager.insert(Order, {
@@ -57,22 +67,73 @@ export class OrdersService {
     return { orderId, processId };
   }
 
+  /**
+   * Asks the fulfilment to stop: `OrderCancelled` goes out through the outbox, and the saga undoes what
+   * it did once the step in flight has answered. Asking again while it cancels changes nothing.
+   */
+  async cancel(
+    orderId: string,
+    reason = 'cancelled by the customer',
+  ): Promise<{ orderId: string; processId: string; status: 'cancelling' }> {
+    const order = await this.found(orderId);
+    const process = await this.processOf(order);
+    const status = statusOf(order, process);
+    if (process && status === 'cancelling') return { orderId, processId: process.id, status };
+    if (!process || status !== 'processing') {
+      throw new ConflictError(`Order ${orderId} cannot be cancelled: it is ${status}.`);
+    }
+    await this.dataSource.transaction((manager) =>
+      this.outbox.send(manager, new OrderCancelled(orderId, reason)),
+    );
+    return { orderId, processId: process.id, status: 'cancelling' };
+  }
+
   async view(orderId: string): Promise<OrderView> {
-    const order = await this.orders.findOneBy({ id: orderId });
-    if (!order) throw new NotFoundError(`No order with id ${orderId}.`);
-    const process = order.processId
-      ? await this.processes.get(order.processId)
-      : await this.processes.find(ORDER_FULFILMENT, orderId);
+    const order = await this.found(orderId);
+    const process = await this.processOf(order);
+    const status = statusOf(order, process);
+    const ended = status === 'compensated' || status === 'failed';
     return {
       orderId: order.id,
-      status: order.status === 'processing' && process?.status === 'cancelled' ? 'cancelled' : order.status,
+      status,
       processId: process?.id ?? null,
       stage: process?.stateName ?? null,
       items: order.items,
       total: order.total,
-      failureReason: order.failureReason,
+      failureReason: order.failureReason ?? (ended ? (process?.lastError ?? null) : null),
       trackingNumber: order.trackingNumber,
       createdAt: order.createdAt,
     };
+  }
+
+  private async found(orderId: string): Promise<Order> {
+    const order = await this.orders.findOneBy({ id: orderId });
+    if (!order) throw new NotFoundError(`No order with id ${orderId}.`);
+    return order;
+  }
+
+  private processOf(order: Order): Promise<ProcessInstance | null> {
+    return order.processId
+      ? this.processes.get(order.processId)
+      : this.processes.find(ORDER_FULFILMENT, order.id);
+  }
+}
+
+/** The published outcome when there is one, else what the fulfilment instance is doing. */
+function statusOf(order: Order, process: ProcessInstance | null): OrderViewStatus {
+  if (order.status !== 'processing') return order.status;
+  const cancelling = (process?.state as Partial<SagaState> | undefined)?.cancellation !== undefined;
+  switch (process?.status) {
+    case undefined:
+    case 'running':
+      return cancelling ? 'cancelling' : 'processing';
+    case 'compensating':
+      return cancelling ? 'cancelling' : 'compensating';
+    case 'completed':
+      return 'completed'; // the outcome is on its way to the projector
+    case 'cancelled':
+      return 'cancelled'; // by the saga, or by an operator (without compensation)
+    case 'failed':
+      return process.stateName === 'compensated' ? 'compensated' : 'failed';
   }
 }

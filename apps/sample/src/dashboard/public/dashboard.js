@@ -1,9 +1,10 @@
 /* global document, window, fetch, setTimeout, clearTimeout, URLSearchParams */
-import { parseStateDiagram, renderStateDiagram, stateId } from './state-diagram.js';
+import { renderStateDiagram, stateId } from './state-diagram.js';
 
 const POLL_MS = 1000;
 const HEALTH_MS = 5000;
 const PAGE_SIZE = 25;
+const ORDER_FULFILMENT = 'order-fulfilment';
 
 const view = {
   selectedId: new URLSearchParams(window.location.hash.slice(1)).get('process'),
@@ -131,6 +132,7 @@ async function refreshDetail() {
     process.version,
     process.status,
     process.acknowledgedAt,
+    process.lastError, // a dead letter sets it without a new version
     process.history.length,
   ].join('|');
   if (signature === view.detailSignature) return;
@@ -207,11 +209,24 @@ function detail(process, diagramText, deadLetters) {
         },
         'Retry',
       ),
+      process.type === ORDER_FULFILMENT
+        ? h(
+            'button',
+            {
+              class: 'secondary',
+              disabled: !(process.status === 'running' && process.state?.cancellation === undefined),
+              title: 'POST /orders/:orderId/cancel: the saga undoes what it did, then ends cancelled',
+              onclick: () => cancelOrder(process.correlationKey),
+            },
+            'Cancel order',
+          )
+        : null,
       h(
         'button',
         {
           class: 'danger',
           disabled: !live,
+          title: 'Ends the instance as cancelled at once, without compensation',
           onclick: () =>
             window.confirm('Cancel this process? No compensation runs.') && operate(process.id, 'cancel'),
         },
@@ -233,10 +248,6 @@ function detail(process, diagramText, deadLetters) {
     if (from !== to) observed.push({ from, to, label: entry.messageType });
   }
   if (process.stateName) names.set(stateId(process.stateName), process.stateName);
-  // This app names its states in kebab-case, which Mermaid ids spell with '_'.
-  for (const { from, to } of parseStateDiagram(diagramText).edges) {
-    for (const id of [from, to]) if (!names.has(id)) names.set(id, id.replaceAll('_', '-'));
-  }
   const diagram = renderStateDiagram(diagramText, {
     current: process.stateName ? stateId(process.stateName) : undefined,
     status: process.status,
@@ -323,6 +334,17 @@ function timelineEntry(entry) {
   );
 }
 
+async function cancelOrder(orderId) {
+  try {
+    await api('POST', `/orders/${orderId}/cancel`, {});
+    toast('Cancellation requested: the saga compensates once the step in flight answers');
+  } catch (error) {
+    toast(`cancel failed: ${error.message}`, { error: true });
+  }
+  view.detailSignature = '';
+  await tick();
+}
+
 async function operate(processId, operation) {
   try {
     await api('POST', `/processes/${processId}/${operation}`, operation === 'cancel' ? {} : undefined);
@@ -343,6 +365,7 @@ async function startOrder(form) {
     inventory: checked(form.inventory.value),
     payment: checked(form.payment.value),
     shipping: checked(form.shipping.value),
+    completion: checked(form.completion.value),
   };
   const { orderId, processId } = await api('POST', '/orders', {
     items: [

@@ -4,12 +4,17 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const START = '[*]';
+/** `X --> [*]`: Mermaid spells the start and the end state alike; the end gets an id of its own. */
+const END = '[*]end';
 const NODE_HEIGHT = 30;
 const ROW_GAP = 78;
 const NODE_GAP = 56;
 const MARGIN = 24;
 
-/** Mermaid state ids are the state names with anything but [A-Za-z0-9_] replaced by `_`. */
+/**
+ * Mermaid state ids are the state names with anything but [A-Za-z0-9_] replaced by `_`
+ * (`reserve:compensating` → `reserve_compensating`); the diagram declares the real name.
+ */
 export function stateId(name) {
   return String(name).replace(/[^A-Za-z0-9_]/g, '_');
 }
@@ -26,9 +31,10 @@ export function parseStateDiagram(text) {
       names.set(declaration[2], declaration[1]);
       continue;
     }
-    const edge = /^(\[\*\]|\w+)\s*-->\s*(\w+)(?:\s*:\s*(.*))?$/.exec(line);
+    const edge = /^(\[\*\]|\w+)\s*-->\s*(\[\*\]|\w+)(?:\s*:\s*(.*))?$/.exec(line);
     if (edge) {
-      const [, from, to, label] = edge;
+      const [, from, target, label] = edge;
+      const to = target === START ? END : target;
       const key = `${from}->${to}`;
       if (!edges.has(key)) edges.set(key, { from, to, labels: [] });
       if (label) edges.get(key).labels.push(label.trim());
@@ -92,10 +98,12 @@ export function renderStateDiagram(text, highlight) {
   }
 
   for (const [id, node] of layout.nodes) {
-    if (id === START) {
-      const start = el('g', { class: 'start' });
-      start.append(el('circle', { cx: node.x, cy: node.y + NODE_HEIGHT / 2, r: 8 }));
-      svg.append(start);
+    if (id === START || id === END) {
+      const marker = el('g', { class: id === START ? 'start' : 'start end' });
+      if (id === END)
+        marker.append(el('circle', { cx: node.x, cy: node.y + NODE_HEIGHT / 2, r: 11, class: 'ring' }));
+      marker.append(el('circle', { cx: node.x, cy: node.y + NODE_HEIGHT / 2, r: 8 }));
+      svg.append(marker);
       continue;
     }
     const classes = ['node'];
@@ -124,12 +132,18 @@ export function renderStateDiagram(text, highlight) {
   return container;
 }
 
+const widthOf = (id, names) =>
+  id === START || id === END ? 22 : Math.max(70, (names.get(id) ?? id).length * 7.3 + 28);
+
 function layOut(edges, names) {
   const successors = new Map();
   const predecessors = new Map();
   const ids = [START];
   for (const { from, to } of edges) {
     for (const id of [from, to]) if (!ids.includes(id)) ids.push(id);
+  }
+  if (ids.some((id) => (names.get(id) ?? id).endsWith(':compensating'))) return sagaLayout(ids, edges, names);
+  for (const { from, to } of edges) {
     if (from === to) continue;
     successors.set(from, [...(successors.get(from) ?? []), to]);
     predecessors.set(to, [...(predecessors.get(to) ?? []), from]);
@@ -154,7 +168,6 @@ function layOut(edges, names) {
     rows[row] = [...(rows[row] ?? []), id];
   }
   const nodes = new Map();
-  const widthOf = (id) => (id === START ? 16 : Math.max(70, (names.get(id) ?? id).length * 7.3 + 28));
   // Order each row by where its predecessors sit, to keep edges from crossing.
   for (let row = 1; row < rows.length; row++) {
     const above = rows[row - 1] ?? [];
@@ -168,13 +181,15 @@ function layOut(edges, names) {
     rows[row] = rows[row].map(({ id }) => id);
   }
   const rowWidths = rows.map(
-    (row = []) => row.reduce((sum, id) => sum + widthOf(id), 0) + NODE_GAP * (row.length - 1),
+    (row = []) => row.reduce((sum, id) => sum + widthOf(id, names), 0) + NODE_GAP * (row.length - 1),
   );
-  const width = Math.max(...rowWidths, 200) + MARGIN * 2 + 120;
+  // Labels of edges fanning out grow sideways from near the middle: leave them room on either side.
+  const longestLabel = Math.max(0, ...edges.map((edge) => edge.labels.join(' / ').length * 6 + 8));
+  const width = Math.max(Math.max(...rowWidths, 200) + MARGIN * 2 + 120, 2 * (longestLabel + 48));
   rows.forEach((row = [], index) => {
     let x = (width - rowWidths[index]) / 2;
     for (const id of row) {
-      const nodeWidth = widthOf(id);
+      const nodeWidth = widthOf(id, names);
       nodes.set(id, {
         x: x + nodeWidth / 2,
         y: MARGIN + index * ROW_GAP,
@@ -186,6 +201,70 @@ function layOut(edges, names) {
     }
   });
   return { nodes, width, height: MARGIN * 2 + (rows.length - 1) * ROW_GAP + NODE_HEIGHT };
+}
+
+const SAGA_ENDS = ['completed', 'compensated', 'cancelled', 'compensation_failed'];
+/** Room for the labels of the failure edges from the steps up to their compensations, then less. */
+const COLUMN_GAPS = [140, 64];
+
+/**
+ * An orchestrated saga (states `<step>:compensating`) as a U: its steps down the left column ending in
+ * `completed`, each step's compensation beside it, undone upwards to `compensated`; `cancelled` and
+ * `compensation_failed` on the right.
+ */
+function sagaLayout(ids, edges, names) {
+  const nameOf = (id) => names.get(id) ?? id;
+  const isStep = (id) =>
+    id !== START && id !== END && !SAGA_ENDS.includes(nameOf(id)) && !nameOf(id).endsWith(':compensating');
+  const steps = [];
+  for (let at = START; ;) {
+    const next = edges.find((edge) => edge.from === at && isStep(edge.to) && !steps.includes(edge.to));
+    if (!next) break;
+    steps.push(next.to);
+    at = next.to;
+  }
+  /** The row of a step, or of the compensation of a step, beside it; 0 for neither. */
+  const rowOf = (name) => steps.findIndex((id) => nameOf(id) === name.replace(/:compensating$/, '')) + 1;
+  const compensatingRows = ids
+    .filter((id) => nameOf(id).endsWith(':compensating'))
+    .map((id) => rowOf(nameOf(id)))
+    .filter((row) => row > 0);
+  const undoneRow = Math.max(0, Math.min(...compensatingRows, steps.length + 1) - 1);
+  const cells = new Map([[START, { column: 0, row: 0 }]]);
+  steps.forEach((id, index) => cells.set(id, { column: 0, row: index + 1 }));
+  let spare = steps.length + 2;
+  for (const id of ids) {
+    if (cells.has(id)) continue;
+    const name = nameOf(id);
+    if (name === 'completed') cells.set(id, { column: 0, row: steps.length + 1 });
+    else if (name === 'compensated') cells.set(id, { column: 1, row: undoneRow });
+    else if (name === 'cancelled') cells.set(id, { column: 2, row: undoneRow });
+    else if (name === 'compensation_failed')
+      cells.set(id, { column: 2, row: Math.max(undoneRow + 1, ...compensatingRows) });
+    else if (name.endsWith(':compensating') && rowOf(name) > 0)
+      cells.set(id, { column: 1, row: rowOf(name) });
+    else cells.set(id, { column: 2, row: spare++ });
+  }
+  const columns = [0, 1, 2].map((column) =>
+    Math.max(0, ...[...cells].filter(([, cell]) => cell.column === column).map(([id]) => widthOf(id, names))),
+  );
+  const centre = (column) =>
+    MARGIN +
+    columns.slice(0, column).reduce((sum, width, index) => sum + width + COLUMN_GAPS[index], 0) +
+    columns[column] / 2;
+  const nodes = new Map();
+  for (const [id, { column, row }] of cells) {
+    nodes.set(id, {
+      x: centre(column),
+      y: MARGIN + row * ROW_GAP,
+      width: widthOf(id, names),
+      rank: row,
+      name: nameOf(id),
+    });
+  }
+  const rows = Math.max(...[...cells.values()].map((cell) => cell.row));
+  const width = centre(2) + columns[2] / 2 + MARGIN;
+  return { nodes, width, height: MARGIN * 2 + rows * ROW_GAP + NODE_HEIGHT };
 }
 
 /** A downward curve between rows; a loop out to the right for edges going up or sideways. */
@@ -210,13 +289,25 @@ function route(from, to) {
   }
   if (to.rank < from.rank) {
     // Going back up: from the top of the state to the bottom of the earlier one, offset from the way down.
-    const startX = from.x + 14;
+    // An edge up and to the right leaves a little further right, apart from one going straight up, and
+    // has its label nearer its end, clear of that one's label.
+    const across = to.x - from.x > 40;
+    const startX = from.x + (across ? 26 : 14);
     const endX = to.x + 14;
     const midY = (from.y + to.y + NODE_HEIGHT) / 2;
     return {
       d: `M ${startX} ${from.y} C ${startX} ${midY}, ${endX} ${midY}, ${endX} ${to.y + NODE_HEIGHT + 2}`,
-      labelAt: { x: (startX + endX) / 2 + 8, y: midY + 12, anchor: 'start' },
+      labelAt: across
+        ? { x: startX + (endX - startX) * 0.72, y: midY + 12, anchor: 'middle' }
+        : { x: (startX + endX) / 2 + 8, y: midY + 12, anchor: 'start' },
     };
+  }
+  if (to.x - to.width / 2 > from.x + from.width / 2) {
+    // Side by side: straight across, label above.
+    const y = from.y + NODE_HEIGHT / 2;
+    const startX = from.x + from.width / 2;
+    const endX = to.x - to.width / 2 - 2;
+    return { d: `M ${startX} ${y} L ${endX} ${y}`, labelAt: { x: (startX + endX) / 2, y: y - 10 } };
   }
   const startX = from.x + from.width / 2;
   const endX = to.x + to.width / 2;

@@ -8,4 +8,6 @@ export interface OrderSimulation {
   inventory?: 'unavailable';
   payment?: 'decline' | 'timeout';
   shipping?: 'fail';
+  /** The order fulfilment throws when it completes, until the delivery is dead-lettered. */
+  completion?: 'crash';
 }

@@ -36,6 +36,7 @@ export class InventoryUnavailable {
   constructor(
     readonly orderId: string,
     readonly skus: string[],
+    readonly reason: string,
   ) {}
 }
 
@@ -61,15 +62,6 @@ export class PaymentDeclined {
   constructor(
     readonly orderId: string,
     readonly reason: string,
-  ) {}
-}
-
-/** Scheduled by the order fulfilment when it asks for payment; cancelled when the answer comes first. */
-@MessageType('PaymentTimedOut')
-export class PaymentTimedOut {
-  constructor(
-    readonly orderId: string,
-    readonly after: number | string,
   ) {}
 }
 
@@ -109,6 +101,24 @@ export class OrderFulfilled {
 /** The order could not be fulfilled; everything done for it was undone. */
 @MessageType('OrderFailed')
 export class OrderFailed {
+  constructor(
+    readonly orderId: string,
+    readonly reason: string,
+  ) {}
+}
+
+/** The customer asked to cancel the order (`POST /orders/:orderId/cancel`); it cancels its fulfilment. */
+@MessageType('OrderCancelled')
+export class OrderCancelled {
+  constructor(
+    readonly orderId: string,
+    readonly reason: string,
+  ) {}
+}
+
+/** A cancelled order's fulfilment is over: everything done for it was undone. */
+@MessageType('OrderCancellationCompleted')
+export class OrderCancellationCompleted {
   constructor(
     readonly orderId: string,
     readonly reason: string,

@@ -25,10 +25,8 @@ export class ReserveInventoryService extends FakeService<ReserveInventory> {
   protected async respond({ orderId, items }: ReserveInventory): Promise<object> {
     const simulate = await this.simulations.of(orderId);
     if (simulate.inventory === 'unavailable') {
-      return new InventoryUnavailable(
-        orderId,
-        items.map((item) => item.sku),
-      );
+      const skus = items.map((item) => item.sku);
+      return new InventoryUnavailable(orderId, skus, `out of stock: ${skus.join(', ')}`);
     }
     return new InventoryReserved(orderId, `res-${orderId.slice(0, 8)}`);
   }
