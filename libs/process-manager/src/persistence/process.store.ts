@@ -117,6 +117,8 @@ export abstract class ProcessStore {
   abstract claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]>;
   abstract deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]>;
   abstract setLastError(processId: string, error: string): Promise<void>;
+  /** Clears `lastError` if it is still `error` (a retried dead letter went through). */
+  abstract clearLastError(processId: string, error: string): Promise<void>;
 
   /** Live instances idle since `idleSince`, not reported yet, with no timer, outbox row or retry pending. */
   abstract findStalled(idleSince: Date, limit: number): Promise<ProcessInstance[]>;

@@ -160,7 +160,10 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     }
     const target = failure.processId !== undefined ? { processId: failure.processId } : undefined;
     const outcome = await this.track(this.deliver(route, message, failure.metadata, target));
-    if (outcome !== 'failed') await this.store.resolveFailure(failure.handler, failure.messageId);
+    if (outcome === 'failed') return;
+    await this.store.resolveFailure(failure.handler, failure.messageId);
+    if (failure.processId && failure.status === 'dead')
+      await this.store.clearLastError(failure.processId, failure.error);
   }
 
   /** Records and reports a stuck instance per its process's `onStuck` policy. False if it moved meanwhile. */

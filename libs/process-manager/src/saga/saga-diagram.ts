@@ -4,7 +4,8 @@ import type { SagaProgram } from './saga-program.js';
 
 /**
  * A saga's state machine as the interpreter walks it: the steps in order, and on a failure the
- * compensable steps before it in reverse, ending `completed`, `compensated` or `compensation_failed`.
+ * compensable steps before it in reverse, ending `completed`, `compensated` or `compensation_failed`;
+ * a cancel event undoes the steps done so far and ends `cancelled`.
  */
 export function sagaTransitions(
   program: SagaProgram<object>,
@@ -34,6 +35,17 @@ export function sagaTransitions(
       transitions.push({ from: compensating(step.name), to: undoFrom(step.index), label: done });
       transitions.push({ from: compensating(step.name), to: 'compensation_failed', label: 'fails' });
     }
+  }
+  if (program.cancelOn.length > 0) {
+    // A cancel lets the step in flight finish, then undoes it too, and ends `cancelled`.
+    const cancel = names(program.cancelOn);
+    for (const step of steps) {
+      const undo = undoFrom(step.index + 1);
+      transitions.push({ from: step.name, to: undo === 'compensated' ? 'cancelled' : undo, label: cancel });
+    }
+    const first = steps.find((step) => step.compensation);
+    if (first)
+      transitions.push({ from: compensating(first.name), to: 'cancelled', label: `after ${cancel}` });
   }
   return transitions;
 }

@@ -199,6 +199,11 @@ export class InMemoryProcessStore extends ProcessStore {
     if (instance) instance.lastError = error;
   }
 
+  async clearLastError(processId: string, error: string): Promise<void> {
+    const instance = this.processes.get(processId);
+    if (instance?.lastError === error) instance.lastError = undefined;
+  }
+
   async findStalled(idleSince: Date, limit: number): Promise<ProcessInstance[]> {
     const busy = (id: string) =>
       [...this.timers.values()].some((timer) => timer.processId === id) ||

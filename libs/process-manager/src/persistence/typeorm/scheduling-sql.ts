@@ -54,7 +54,12 @@ ON CONFLICT (handler, message_id) DO UPDATE SET
 
 export const RESOLVE_FAILURE_SQL = `DELETE FROM pm_dead_letter WHERE handler = $1 AND message_id = $2`;
 
+/** A dead letter marks its instance; not a step, so neither version nor history changes. */
 export const SET_LAST_ERROR_SQL = `UPDATE pm_process SET last_error = $2 WHERE id = $1`;
+
+/** A retried dead letter that went through clears the mark it left, and only that mark. */
+export const CLEAR_LAST_ERROR_SQL = `
+UPDATE pm_process SET last_error = NULL WHERE id = $1 AND last_error = $2`;
 
 /** Live instances idle since before $1, not yet reported, with nothing pending that would move them. */
 export const FIND_STALLED_SQL = `

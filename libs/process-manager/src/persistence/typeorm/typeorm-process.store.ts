@@ -49,6 +49,7 @@ import {
 } from './row-mappers.js';
 import {
   CLAIM_OUTBOX_SQL,
+  CLEAR_LAST_ERROR_SQL,
   CLAIM_RETRIES_SQL,
   CLAIM_TIMERS_SQL,
   DELETE_TIMER_SQL,
@@ -240,6 +241,10 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
       listLimit(query.limit),
     ]);
     return rows.map(fromDeadLetterRow);
+  }
+
+  async clearLastError(processId: string, error: string): Promise<void> {
+    await this.pool.query(CLEAR_LAST_ERROR_SQL, [processId, error]);
   }
 
   async setLastError(processId: string, error: string): Promise<void> {
