@@ -96,7 +96,9 @@ describe('dead letters and retry() (PostgreSQL)', () => {
 
     app.get(FaultInjector).broken = false;
     await processes.retry(instance.id);
-    expect(await processes.get(instance.id)).toMatchObject({ state: { steps: ['a', 'b'] }, version: 3 });
+    const retried = await processes.get(instance.id);
+    expect(retried).toMatchObject({ state: { steps: ['a', 'b'] }, version: 3 });
+    expect(retried?.lastError).toBeUndefined(); // the mark of the dead letter goes with it
     expect(await processes.deadLetters()).toEqual([]);
     expect(await countRows(app, 'pm_dead_letter')).toBe(0);
     const history = await processes.history(instance.id);
