@@ -40,6 +40,8 @@ const DISPATCH_LEASE_MS = 30_000;
  */
 export class InMemoryProcessStore extends ProcessStore {
   private readonly processes = new Map<string, ProcessInstance>();
+  /** Every instance id ever created for a (type, correlation key). */
+  private readonly idsByKey = new Map<string, string[]>();
   private readonly histories = new Map<string, ProcessHistoryEntry[]>();
   private readonly inbox = new Set<string>();
   private readonly associations: { type: string; key: string; value: string; processId: string }[] = [];
@@ -49,7 +51,7 @@ export class InMemoryProcessStore extends ProcessStore {
   readonly timers = new Map<string, StoredTimer>();
 
   async load(query: LoadQuery): Promise<Loaded> {
-    const handled = this.inbox.has(inboxKey(query.type, query.messageId));
+    const handled = this.inbox.has(pairKey(query.type, query.messageId));
     if (query.processId !== undefined) {
       const instance = this.processes.get(query.processId);
       return { instance: instance?.type === query.type ? clone(instance) : null, handled };
@@ -69,11 +71,15 @@ export class InMemoryProcessStore extends ProcessStore {
     const current = this.processes.get(instance.id);
     const versionOk = decision.isNew ? !current : current?.version === decision.expectedVersion;
     const keyTaken = decision.isNew && this.activeByKey(instance.type, instance.correlationKey) !== undefined;
-    const duplicate = this.inbox.has(inboxKey(instance.type, decision.inbox.messageId));
+    const duplicate = this.inbox.has(pairKey(instance.type, decision.inbox.messageId));
     if (!versionOk || keyTaken || duplicate) throw new ConcurrencyConflictError(instance.id);
 
     this.processes.set(instance.id, clone(instance));
-    this.inbox.add(inboxKey(instance.type, decision.inbox.messageId));
+    if (decision.isNew) {
+      const key = pairKey(instance.type, instance.correlationKey);
+      this.idsByKey.set(key, [...(this.idsByKey.get(key) ?? []), instance.id]);
+    }
+    this.inbox.add(pairKey(instance.type, decision.inbox.messageId));
     this.appendHistory(instance.id, { ...decision.history, seq: instance.version, processId: instance.id });
     if (decision.history.outcome === 'stalled') this.stalled.add(instance.id);
     else this.stalled.delete(instance.id);
@@ -103,14 +109,14 @@ export class InMemoryProcessStore extends ProcessStore {
     records: OutboxRecord[],
     at: Date,
   ): Promise<boolean> {
-    if (this.inbox.has(inboxKey(handler, messageId))) return false;
-    this.inbox.add(inboxKey(handler, messageId));
+    if (this.inbox.has(pairKey(handler, messageId))) return false;
+    this.inbox.add(pairKey(handler, messageId));
     this.enqueueAt(records, at);
     return true;
   }
 
   async hasHandled(handler: string, messageId: string): Promise<boolean> {
-    return this.inbox.has(inboxKey(handler, messageId));
+    return this.inbox.has(pairKey(handler, messageId));
   }
 
   async markDispatched(messageIds: string[], at: Date): Promise<void> {
@@ -153,11 +159,11 @@ export class InMemoryProcessStore extends ProcessStore {
   }
 
   async failureAttempts(handler: string, messageId: string): Promise<number> {
-    return this.failures.get(inboxKey(handler, messageId))?.attempts ?? 0;
+    return this.failures.get(pairKey(handler, messageId))?.attempts ?? 0;
   }
 
   async recordFailure(failure: DeadLetter): Promise<void> {
-    const key = inboxKey(failure.handler, failure.messageId);
+    const key = pairKey(failure.handler, failure.messageId);
     const existing = this.failures.get(key);
     this.failures.set(
       key,
@@ -171,7 +177,7 @@ export class InMemoryProcessStore extends ProcessStore {
   }
 
   async resolveFailure(handler: string, messageId: string): Promise<void> {
-    this.failures.delete(inboxKey(handler, messageId));
+    this.failures.delete(pairKey(handler, messageId));
   }
 
   async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]> {
@@ -290,9 +296,9 @@ export class InMemoryProcessStore extends ProcessStore {
   }
 
   private activeByKey(type: string, correlationKey: string): ProcessInstance | undefined {
-    return [...this.processes.values()].find(
-      (p) => p.type === type && p.correlationKey === correlationKey && holdsCorrelationKey(p),
-    );
+    return (this.idsByKey.get(pairKey(type, correlationKey)) ?? [])
+      .map((id) => this.processes.get(id)!)
+      .find(holdsCorrelationKey);
   }
 
   private enqueueAt(records: OutboxRecord[], createdAt: Date): void {
@@ -342,12 +348,15 @@ export class InMemoryProcessStore extends ProcessStore {
   }
 
   private appendHistory(processId: string, entry: ProcessHistoryEntry): void {
-    this.histories.set(processId, [...(this.histories.get(processId) ?? []), clone(entry)]);
+    const history = this.histories.get(processId) ?? [];
+    history.push(clone(entry));
+    this.histories.set(processId, history);
   }
 }
 
-function inboxKey(type: string, messageId: string): string {
-  return `${type}\u0000${messageId}`;
+/** `type` + `key` as one map key (inbox, failures, correlation). */
+function pairKey(type: string, key: string): string {
+  return `${type}\u0000${key}`;
 }
 
 function clone<T>(value: T): T {
