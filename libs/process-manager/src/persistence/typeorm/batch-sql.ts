@@ -4,39 +4,51 @@ import { DISPATCH_LEASE_MS } from './process-sql.js';
  * The steps of several instances in ONE statement (one round trip, one commit): the set-based form
  * of INSERT_STEP_SQL / UPDATE_STEP_SQL. Each decision is checked on its own — version, active key,
  * inbox — and only those that pass (returned ids) are written; the others are conflicts to re-run.
- * $1: the decisions as a JSON array (see `toBatchJson`); $2 their process ids, $3 their message ids.
- * The `= ANY($2)` / `= ANY($3)` conditions repeat what the joins say, for the planner: it cannot see
- * how few rows `jsonb_to_recordset` yields (it guesses 100) and would scan whole tables; with the
- * arrays (and a plan per call: the statement is not prepared) it uses the indexes.
+ *
+ * Parameters are typed arrays that line up by index (see `batchValues`), one element per decision:
+ * $1 ids, $2 types, $3 correlation keys, $4 statuses, $5 state names, $6 states, $7 versions,
+ * $8 started at, $9 updated at, $10 completed at, $11 last errors, $12 expected versions, $13 is new,
+ * $14 message ids, $15 message types, $16 outcomes, $17 from states, $18 commands, $19 errors,
+ * $20 notes, $21 cancel all timers.
+ * The decisions' outbox rows, associations, scheduled timers and cancelled timer names are flattened
+ * into arrays of their own, each row naming its owner (the process id):
+ * outbox $22 owner, $23 id, $24 kind, $25 type, $26 payload, $27 metadata;
+ * associations $28 owner, $29 key, $30 value;
+ * timers $31 owner, $32 id, $33 name, $34 due at, $35 message type, $36 payload;
+ * cancelled timer names $37 owner, $38 name.
+ * `unnest` of typed arrays gives the planner exact row counts and plain scans; the `= ANY(...)`
+ * conditions repeat what the joins say so that the indexes are used even under a generic plan.
  */
 export const BATCH_STEP_SQL = `
-WITH d AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(
-    id uuid, type text, correlation_key text, status text, state_name text, state jsonb, version int,
-    started_at timestamptz, updated_at timestamptz, completed_at timestamptz, last_error text,
-    expected int, is_new boolean, message_id text, message_type text, outcome text, from_state text,
-    commands jsonb, error text, note text, outbox jsonb, associations jsonb, cancel_all boolean,
-    cancelled jsonb, timers jsonb)
-), fresh AS (
+WITH d AS MATERIALIZED (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[],
+    $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::boolean[],
+    $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19::text[], $20::text[], $21::boolean[])
+    AS d(id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at,
+      last_error, expected, is_new, message_id, message_type, outcome, from_state, commands, error, note, cancel_all)
+), fresh AS MATERIALIZED (
   SELECT d.* FROM d
   WHERE NOT EXISTS (
-    SELECT 1 FROM pm_inbox i WHERE i.message_id = ANY($3::text[]) AND i.handler = d.type AND i.message_id = d.message_id)
+    SELECT 1 FROM pm_inbox i
+    WHERE i.handler = ANY($2::text[]) AND i.message_id = ANY($14::text[])
+      AND i.handler = d.type AND i.message_id = d.message_id)
 ), updated AS (
   UPDATE pm_process p
-  SET status = f.status, state_name = f.state_name, state = f.state, version = f.version,
+  SET status = f.status, state_name = f.state_name, state = f.state, version = f.version, started_at = f.started_at,
     updated_at = f.updated_at, completed_at = f.completed_at, last_error = f.last_error,
     stalled_at = CASE WHEN f.outcome = 'stalled' THEN f.updated_at END
   FROM fresh f
-  WHERE p.id = ANY($2::uuid[]) AND NOT f.is_new AND p.id = f.id AND p.version = f.expected
+  WHERE p.id = ANY($1::uuid[]) AND NOT f.is_new AND p.id = f.id AND p.version = f.expected
+    AND p.type = f.type AND p.correlation_key = f.correlation_key
   RETURNING p.id
 ), inserted AS (
   INSERT INTO pm_process (id, type, correlation_key, status, state_name, state, version, started_at, updated_at,
     completed_at, last_error)
   SELECT id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error
-  FROM fresh WHERE is_new
+  FROM fresh WHERE is_new AND expected = 0
   ON CONFLICT DO NOTHING
   RETURNING id
-), ok AS (
+), ok AS MATERIALIZED (
   SELECT f.* FROM fresh f JOIN (SELECT id FROM updated UNION ALL SELECT id FROM inserted) c ON c.id = f.id
 ), i AS (
   INSERT INTO pm_inbox (handler, message_id, process_id, handled_at)
@@ -50,21 +62,28 @@ WITH d AS (
   INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
   SELECT m.id, ok.id, m.kind, m.type, m.payload, m.metadata, ok.updated_at,
     ok.updated_at + interval '${DISPATCH_LEASE_MS / 1000} seconds'
-  FROM ok, jsonb_to_recordset(ok.outbox) AS m(id uuid, kind text, type text, payload jsonb, metadata jsonb)
+  FROM unnest($22::uuid[], $23::uuid[], $24::text[], $25::text[], $26::jsonb[], $27::jsonb[])
+    AS m(owner, id, kind, type, payload, metadata)
+  JOIN ok ON ok.id = m.owner
 ), a AS (
   INSERT INTO pm_association (type, key, value, process_id)
-  SELECT ok.type, x.key, x.value, ok.id FROM ok, jsonb_to_recordset(ok.associations) AS x(key text, value text)
+  SELECT ok.type, x.key, x.value, ok.id
+  FROM unnest($28::uuid[], $29::text[], $30::text[]) AS x(owner, key, value)
+  JOIN ok ON ok.id = x.owner
   ON CONFLICT DO NOTHING
+), s AS (
+  SELECT * FROM unnest($31::uuid[], $32::uuid[], $33::text[], $34::timestamptz[], $35::text[], $36::jsonb[])
+    AS s(owner, id, name, due_at, message_type, payload)
 ), tc AS (
   DELETE FROM pm_timer t USING ok
-  WHERE t.process_id = ANY($2::uuid[]) AND t.process_id = ok.id
-    AND (ok.cancel_all OR t.name IN (SELECT jsonb_array_elements_text(ok.cancelled)) OR t.id::text = ok.message_id)
-    AND (t.name IS NULL OR t.name NOT IN (
-      SELECT x.name FROM jsonb_to_recordset(ok.timers) AS x(name text) WHERE x.name IS NOT NULL))
+  WHERE t.process_id = ANY($1::uuid[]) AND t.process_id = ok.id
+    AND (ok.cancel_all OR t.id::text = ok.message_id
+      OR EXISTS (SELECT 1 FROM unnest($37::uuid[], $38::text[]) AS c(owner, name) WHERE c.owner = ok.id AND c.name = t.name))
+    AND (t.name IS NULL OR NOT EXISTS (SELECT 1 FROM s WHERE s.owner = ok.id AND s.name = t.name))
 ), ts AS (
   INSERT INTO pm_timer (id, process_id, process_type, name, due_at, message_type, payload, created_at)
-  SELECT x.id, ok.id, ok.type, x.name, x.due_at, x.message_type, x.payload, ok.updated_at
-  FROM ok, jsonb_to_recordset(ok.timers) AS x(id uuid, name text, due_at timestamptz, message_type text, payload jsonb)
+  SELECT s.id, ok.id, ok.type, s.name, s.due_at, s.message_type, s.payload, ok.updated_at
+  FROM s JOIN ok ON ok.id = s.owner
   ON CONFLICT (process_id, name) WHERE name IS NOT NULL
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
     payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL

@@ -53,32 +53,55 @@ export function stepValues(decision: Decision): unknown[] {
   ];
 }
 
-/** One element of BATCH_STEP_SQL's decision array. */
-export function toBatchJson(decision: Decision): Record<string, unknown> {
-  const { instance, history, timers } = decision;
-  return {
-    id: instance.id,
-    type: instance.type,
-    correlation_key: instance.correlationKey,
-    status: instance.status,
-    state_name: instance.stateName ?? null,
-    state: instance.state,
-    version: instance.version,
-    started_at: instance.startedAt,
-    updated_at: instance.updatedAt,
-    completed_at: instance.completedAt ?? null,
-    last_error: instance.lastError ?? null,
-    expected: decision.expectedVersion,
-    is_new: decision.isNew,
-    message_id: decision.inbox.messageId,
-    message_type: history.messageType,
-    outcome: history.outcome,
-    from_state: history.fromState ?? null,
-    commands: history.commands,
-    error: history.error ?? null,
-    note: history.note ?? null,
-    cancel_all: timers.cancelAll,
-    cancelled: timers.cancelled,
-    ...parts(decision),
+/** The 38 array parameters of BATCH_STEP_SQL, in order (see its comment). */
+export function batchValues(decisions: readonly Decision[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: 38 }, () => []);
+  const push = (from: number, ...values: unknown[]) => {
+    values.forEach((value, offset) => columns[from + offset]!.push(value));
   };
+  for (const decision of decisions) {
+    const { instance, history, timers } = decision;
+    const owner = instance.id;
+    push(
+      0,
+      owner,
+      instance.type,
+      instance.correlationKey,
+      instance.status,
+      instance.stateName ?? null,
+      JSON.stringify(instance.state),
+      instance.version,
+      instance.startedAt,
+      instance.updatedAt,
+      instance.completedAt ?? null,
+      instance.lastError ?? null,
+      decision.expectedVersion,
+      decision.isNew,
+      decision.inbox.messageId,
+      history.messageType,
+      history.outcome,
+      history.fromState ?? null,
+      JSON.stringify(history.commands),
+      history.error ?? null,
+      history.note ?? null,
+      timers.cancelAll,
+    );
+    for (const { kind, type, payload, metadata } of decision.outgoing) {
+      push(21, owner, metadata.messageId, kind, type, JSON.stringify(payload), JSON.stringify(metadata));
+    }
+    for (const { key, value } of decision.associations) push(27, owner, key, value);
+    for (const timer of timers.scheduled) {
+      push(
+        30,
+        owner,
+        timer.id,
+        timer.name ?? null,
+        timer.dueAt,
+        timer.messageType,
+        JSON.stringify(timer.payload),
+      );
+    }
+    for (const name of timers.cancelled) push(36, owner, name);
+  }
+  return columns;
 }

@@ -61,7 +61,7 @@ import {
   RESOLVE_FAILURE_SQL,
   SET_LAST_ERROR_SQL,
 } from './scheduling-sql.js';
-import { stepValues, toBatchJson } from './step-params.js';
+import { batchValues, stepValues } from './step-params.js';
 
 /** PostgreSQL through the app's TypeORM DataSource: raw SQL on its pool for the hot path, TypeORM for queries. */
 export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
@@ -134,11 +134,7 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     const { rows } = await this.pool.query<{ id: string }>({
       name: 'pm_batch_step',
       text: BATCH_STEP_SQL,
-      values: [
-        JSON.stringify(decisions.map(toBatchJson)),
-        decisions.map(({ instance }) => instance.id),
-        decisions.map(({ inbox }) => inbox.messageId),
-      ],
+      values: batchValues(decisions),
     });
     return new Set(rows.map((row) => row.id));
   }

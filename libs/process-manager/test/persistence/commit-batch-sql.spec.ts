@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Decision } from '../../src/engine/decision.js';
+import { ProcessStore } from '../../src/persistence/process.store.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestApp, dataSourceOf } from '../support/test-app.js';
+
+type Store = {
+  commitStep(decision: Decision): Promise<void>;
+  commitSteps(decisions: Decision[]): Promise<Set<string>>;
+};
+
+const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
+
+/** Two steps of one instance that touch everything: outbox, associations, timers (scheduled, re-scheduled, cancelled, fired). */
+function scenario(key: string) {
+  const id = randomUUID();
+  const fired = randomUUID();
+  const message = (type: string) => {
+    const messageId = randomUUID();
+    return {
+      kind: 'command' as const,
+      type,
+      payload: { key, quote: `"q'\\` },
+      metadata: { messageId, correlationId: key, occurredAt: at(1) },
+      message: {},
+    };
+  };
+  const instance = (version: number, second: number) => ({
+    id,
+    type: 'batch-sql',
+    correlationKey: key,
+    status: 'running' as const,
+    stateName: `s${version}`,
+    state: { version, text: 'a "quoted" {brace} \\ value', list: [1, 2] },
+    version,
+    startedAt: at(0),
+    updatedAt: at(second),
+  });
+  const first: Decision = {
+    isNew: true,
+    expectedVersion: 0,
+    instance: instance(1, 1),
+    inbox: { messageId: `m1-${key}` },
+    outgoing: [message('A'), message('B')],
+    associations: [
+      { key: 'order', value: `o-${key}` },
+      { key: 'ref', value: `r-${key}` },
+    ],
+    timers: {
+      scheduled: [
+        { id: fired, name: undefined, dueAt: at(10), messageType: 'Fired', payload: { n: 1 } },
+        { id: randomUUID(), name: 'keep', dueAt: at(11), messageType: 'Keep', payload: {} },
+        { id: randomUUID(), name: 'cancel-me', dueAt: at(12), messageType: 'Gone', payload: {} },
+        { id: randomUUID(), name: 'again', dueAt: at(13), messageType: 'Again', payload: { n: 1 } },
+      ],
+      cancelled: [],
+      cancelAll: false,
+    },
+    history: {
+      messageType: 'Start',
+      messageId: `m1-${key}`,
+      outcome: 'handled',
+      status: 'running',
+      commands: [],
+      at: at(1),
+      toState: 's1',
+    },
+  };
+  const second: Decision = {
+    isNew: false,
+    expectedVersion: 1,
+    instance: { ...instance(2, 2), lastError: 'oops' },
+    inbox: { messageId: fired },
+    outgoing: [message('C')],
+    associations: [{ key: 'order', value: `o-${key}` }],
+    timers: {
+      scheduled: [
+        { id: randomUUID(), name: 'again', dueAt: at(20), messageType: 'Again', payload: { n: 2 } },
+      ],
+      cancelled: ['cancel-me', 'again'],
+      cancelAll: false,
+    },
+    history: {
+      messageType: 'Fired',
+      messageId: fired,
+      outcome: 'stalled',
+      fromState: 's1',
+      status: 'running',
+      commands: [{ kind: 'command', type: 'C', payload: {} }],
+      at: at(2),
+      error: 'e',
+      note: 'n',
+    },
+  };
+  return { id, first, second };
+}
+
+describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => {
+  let db: TestDatabase;
+  let app: Awaited<ReturnType<typeof createTestApp>>;
+  let store: Store;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await createTestApp({ url: db.url, providers: [] });
+    store = app.get(ProcessStore) as unknown as Store;
+    ds = dataSourceOf(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  /** Everything written for one instance, ids and keys replaced by what does not differ between runs. */
+  const snapshot = async (id: string, key: string) => {
+    const strip = (value: unknown) =>
+      JSON.parse(JSON.stringify(value).replaceAll(id, 'ID').replaceAll(key, 'KEY'));
+    const q = (sql: string) => ds.query(sql, [id]).then(strip);
+    return {
+      process:
+        await q(`SELECT type, correlation_key, status, state_name, state, version, started_at, updated_at,
+        completed_at, last_error, stalled_at FROM pm_process WHERE id = $1`),
+      inbox: await q(`SELECT handler, handled_at FROM pm_inbox WHERE process_id = $1 ORDER BY handled_at`),
+      history:
+        await q(`SELECT seq, message_type, outcome, from_state, to_state, status, commands, error, note, at
+        FROM pm_history WHERE process_id = $1 ORDER BY seq`),
+      outbox: await q(
+        `SELECT kind, type, payload, created_at, available_at FROM pm_outbox WHERE process_id = $1 ORDER BY type`,
+      ),
+      associations: await q(`SELECT type, key, value FROM pm_association WHERE process_id = $1 ORDER BY key`),
+      timers:
+        await q(`SELECT name, due_at, message_type, payload, locked_until FROM pm_timer WHERE process_id = $1
+        ORDER BY name NULLS FIRST`),
+    };
+  };
+
+  it('matches the single-step path row for row, and skips stale, duplicate and clashing steps', async () => {
+    const single = scenario('single');
+    await store.commitStep(single.first);
+
+    const batched = scenario('batched');
+    const other = scenario('other');
+    expect(await store.commitSteps([batched.first, other.first])).toEqual(new Set([batched.id, other.id]));
+    // Locked timers: the re-scheduled one is unlocked by the upsert, the others keep their lock.
+    await ds.query(`UPDATE pm_timer SET locked_until = '2030-01-01' WHERE process_id = ANY($1)`, [
+      [single.id, batched.id],
+    ]);
+    await store.commitStep(single.second);
+    const stale = { ...other.second, expectedVersion: 5 };
+    // A second active instance for the same key.
+    const clash = { ...scenario('batched').first, inbox: { messageId: 'm-clash' } };
+    expect(await store.commitSteps([batched.second, stale, clash])).toEqual(new Set([batched.id]));
+    // The same step again (its inbox row exists): not written twice.
+    expect(await store.commitSteps([batched.second, other.second])).toEqual(new Set([other.id]));
+
+    const expected = await snapshot(single.id, 'single');
+    expect(expected.timers.map((t: { name: string | null }) => t.name)).toEqual(['again', 'keep']);
+    expect(expected.outbox).toHaveLength(3);
+    expect(await snapshot(batched.id, 'batched')).toEqual(expected);
+  });
+});
