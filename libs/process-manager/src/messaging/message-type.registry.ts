@@ -2,6 +2,8 @@ import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { messageTypeName, namedMessageTypes } from '../decorators/message-type.decorator.js';
 import { DuplicateMessageTypeError, UnknownMessageTypeError } from '../errors/index.js';
+import type { OutgoingMessage } from '../engine/decision.js';
+import { type MessageMetadata, withMetadata } from './message-metadata.js';
 import {
   CQRS_COMMAND_HANDLER_METADATA,
   CQRS_COMMAND_METADATA,
@@ -44,6 +46,17 @@ export class MessageTypeRegistry implements OnModuleInit {
   /** A class with a `@CommandHandler()` goes to the CommandBus; anything else is an event. */
   kindOf(message: object): MessageKind {
     return Reflect.hasMetadata(CQRS_COMMAND_METADATA, message.constructor) ? 'command' : 'event';
+  }
+
+  /** A message ready for the outbox and its bus: kind, wire name, payload, and `metadata` attached. */
+  toOutgoing(message: object, metadata: MessageMetadata): OutgoingMessage {
+    return {
+      kind: this.kindOf(message),
+      type: this.nameOf(message),
+      payload: this.toPayload(message),
+      metadata,
+      message: withMetadata(message, metadata),
+    };
   }
 
   toPayload(message: object): Record<string, unknown> {

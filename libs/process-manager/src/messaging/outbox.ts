@@ -4,7 +4,8 @@ import type { EntityManager, EntitySubscriberInterface, QueryRunner } from 'type
 import { ProcessStore } from '../persistence/process.store.js';
 import { TypeOrmProcessStore } from '../persistence/typeorm/typeorm-process.store.js';
 import { Clock } from '../runtime/clock.js';
-import { getMetadata, type MessageMetadata, withMetadata } from './message-metadata.js';
+import type { OutgoingMessage } from '../engine/decision.js';
+import { getMetadata } from './message-metadata.js';
 import { MessageTypeRegistry } from './message-type.registry.js';
 import { type Dispatchable, OutboxDispatcher } from './outbox.dispatcher.js';
 
@@ -53,22 +54,15 @@ export class Outbox implements OnModuleInit {
     }
   }
 
-  private toDispatchable(message: object): Dispatchable & { payload: Record<string, unknown> } {
+  private toDispatchable(message: object): OutgoingMessage {
     const existing = getMetadata(message);
     const messageId = existing?.messageId ?? randomUUID();
-    const metadata: MessageMetadata = {
+    return this.registry.toOutgoing(message, {
       ...existing,
       messageId,
       correlationId: existing?.correlationId ?? messageId,
       occurredAt: existing?.occurredAt ?? this.clock.now(),
-    };
-    return {
-      kind: this.registry.kindOf(message),
-      type: this.registry.nameOf(message),
-      payload: this.registry.toPayload(message),
-      metadata,
-      message: withMetadata(message, metadata),
-    };
+    });
   }
 
   private subscriber(): EntitySubscriberInterface {

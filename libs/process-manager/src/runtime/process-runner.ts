@@ -322,19 +322,12 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private outgoing(message: object, source: string, cause: MessageMetadata, index: number) {
-    const metadata: MessageMetadata = {
+    return this.registry.toOutgoing(message, {
       messageId: outgoingMessageId(source, cause.messageId, index),
       correlationId: cause.correlationId ?? cause.messageId,
       causationId: cause.messageId,
       occurredAt: this.clock.now(),
-    };
-    return {
-      kind: this.registry.kindOf(message),
-      type: this.registry.nameOf(message),
-      payload: this.registry.toPayload(message),
-      metadata,
-      message: withMetadata(message, metadata),
-    };
+    });
   }
 
   private async dispatch(decision: Decision): Promise<void> {
