@@ -58,6 +58,12 @@ export class InvalidDurationError extends ProcessManagerError {
   }
 }
 
+export class DeadLetterNotFoundError extends ProcessManagerError {
+  constructor(readonly deadLetterId: string) {
+    super(`No dead letter with id ${deadLetterId} (it may have been retried already).`);
+  }
+}
+
 export class ProcessNotFoundError extends ProcessManagerError {
   constructor(readonly processId: string) {
     super(`No process instance with id ${processId}.`);

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { RoutingTable } from '../definition/routing-table.js';
 import type { ProcessStatus } from '../engine/process-context.js';
 import type { ProcessHistoryEntry, ProcessInstance } from '../engine/process-instance.js';
-import { InvalidProcessStatusError, ProcessNotFoundError, UnknownProcessTypeError } from '../errors/index.js';
+import {
+  DeadLetterNotFoundError,
+  InvalidProcessStatusError,
+  ProcessNotFoundError,
+  UnknownProcessTypeError,
+} from '../errors/index.js';
 import { isLive } from '../engine/process-instance.js';
 import { MAX_LIST_LIMIT } from '../persistence/list-cursor.js';
 import { type DeadLetter, ProcessStore } from '../persistence/process.store.js';
@@ -69,6 +74,16 @@ export class ProcessManagerService {
       await this.store.resendLastStep(processId, this.clock.now());
       await this.relay.tickOnce();
     }
+  }
+
+  /**
+   * Re-runs one dead letter by its id — the way to retry a stateless handler's delivery, which has no
+   * process id. Gone on success; on failure it stays dead with the new error.
+   */
+  async retryDeadLetter(deadLetterId: string): Promise<void> {
+    const [deadLetter] = await this.store.deadLetters({ id: deadLetterId, limit: 1 });
+    if (!deadLetter) throw new DeadLetterNotFoundError(deadLetterId);
+    await this.runner.redeliver(deadLetter);
   }
 
   /** Deliveries whose attempts ran out, oldest first. */

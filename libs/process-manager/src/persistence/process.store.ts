@@ -74,6 +74,13 @@ export interface DeadLetter {
   nextAttemptAt: Date | undefined;
 }
 
+export interface DeadLetterQuery {
+  processId?: string;
+  /** One dead letter by its id. */
+  id?: string;
+  limit?: number;
+}
+
 /**
  * The persistence port. Implementations give the same semantics: a Decision commits whole or not at
  * all, guarded by the instance version, the (type, key) slot and the inbox; a lost race is a
@@ -115,7 +122,7 @@ export abstract class ProcessStore {
   abstract recordFailure(failure: DeadLetter): Promise<void>;
   abstract resolveFailure(handler: string, messageId: string): Promise<void>;
   abstract claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]>;
-  abstract deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]>;
+  abstract deadLetters(query: DeadLetterQuery): Promise<DeadLetter[]>;
   abstract setLastError(processId: string, error: string): Promise<void>;
   /** Clears `lastError` if it is still `error` (a retried dead letter went through). */
   abstract clearLastError(processId: string, error: string): Promise<void>;

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { getMetadata, OnEvent, withMetadata } from 'nestjs-process-manager';
+import {
+  DeadLetterNotFoundError,
+  getMetadata,
+  OnEvent,
+  ProcessManagerService,
+  withMetadata,
+} from 'nestjs-process-manager';
 import { VirtualClock } from 'nestjs-process-manager/testing';
 import { OutboxRelay } from '../../src/scheduling/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -33,8 +39,10 @@ class SendReceiptHandler implements ICommandHandler<SendReceipt> {
 @Injectable()
 class Receipts {
   calls = 0;
+  failing = false;
   @OnEvent(InvoicePaid)
   onPaid(event: InvoicePaid) {
+    if (this.failing) throw new Error('template missing');
     this.calls++;
     return new SendReceipt(event.invoiceId);
   }
@@ -102,5 +110,34 @@ describe('durable stateless @OnEvent', () => {
     await app.get(OutboxRelay).tickOnce();
     expect(app.get(Mailer).sent.map((c) => c.invoiceId)).toEqual(['inv-2']);
     expect(app.get(Receipts).calls).toBe(1);
+  });
+
+  it('dead-letters a stateless handler that keeps failing, and retryDeadLetter() re-runs it', async () => {
+    app = await createTestApp({
+      url: db.url,
+      clock,
+      providers: [Mailer, SendReceiptHandler, Receipts],
+      options: { retry: { maxAttempts: 1 } },
+    });
+    const receipts = app.get(Receipts);
+    receipts.failing = true;
+    app.get(EventBus).publish(new InvoicePaid('inv-3'));
+    const [deadLetter] = await waitFor(async () => {
+      const letters = await app.get(ProcessManagerService).deadLetters();
+      return letters.length === 1 && letters;
+    }, 'the dead letter');
+    expect(deadLetter).toMatchObject({
+      handler: 'Receipts.onPaid',
+      processId: undefined,
+      messageType: 'InvoicePaid',
+    });
+
+    receipts.failing = false;
+    await app.get(ProcessManagerService).retryDeadLetter(deadLetter.id);
+    expect(app.get(Mailer).sent.map((c) => c.invoiceId)).toEqual(['inv-3']);
+    expect(await app.get(ProcessManagerService).deadLetters()).toEqual([]);
+    await expect(app.get(ProcessManagerService).retryDeadLetter(deadLetter.id)).rejects.toBeInstanceOf(
+      DeadLetterNotFoundError,
+    );
   });
 });

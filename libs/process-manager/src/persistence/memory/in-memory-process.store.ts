@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor, listLimit } from '../list-cursor.js';
 import {
   type ClaimedOutboxRecord,
   type DeadLetter,
+  type DeadLetterQuery,
   type ListQuery,
   type Loaded,
   type LoadQuery,
@@ -191,10 +192,11 @@ export class InMemoryProcessStore extends ProcessStore {
     return due.map(clone);
   }
 
-  async deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]> {
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetter[]> {
     return [...this.failures.values()]
       .filter((failure) => failure.status === 'dead')
       .filter((failure) => query.processId === undefined || failure.processId === query.processId)
+      .filter((failure) => query.id === undefined || failure.id === query.id)
       .sort((a, b) => a.firstFailedAt.getTime() - b.firstFailedAt.getTime())
       .slice(0, listLimit(query.limit))
       .map(clone);

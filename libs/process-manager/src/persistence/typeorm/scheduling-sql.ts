@@ -80,6 +80,6 @@ WHERE process_id = $1 AND kind = 'command' AND metadata->>'causationId' = (
 
 export const LIST_DEAD_LETTERS_SQL = `
 SELECT * FROM pm_dead_letter
-WHERE status = 'dead' AND ($1::uuid IS NULL OR process_id = $1)
+WHERE status = 'dead' AND ($1::uuid IS NULL OR process_id = $1) AND ($3::uuid IS NULL OR id = $3)
 ORDER BY first_failed_at, id
 LIMIT $2`;

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, isUuid, listLimit } from '../list-cursor.js
 import {
   type ClaimedOutboxRecord,
   type DeadLetter,
+  type DeadLetterQuery,
   type ListQuery,
   type Loaded,
   type LoadQuery,
@@ -230,11 +231,12 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     return rows.map(fromDeadLetterRow);
   }
 
-  async deadLetters(query: { processId?: string; limit?: number }): Promise<DeadLetter[]> {
-    if (query.processId !== undefined && !isUuid(query.processId)) return [];
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetter[]> {
+    if ([query.processId, query.id].some((id) => id !== undefined && !isUuid(id))) return [];
     const { rows } = await this.pool.query<DeadLetterRow>(LIST_DEAD_LETTERS_SQL, [
       query.processId ?? null,
       listLimit(query.limit),
+      query.id ?? null,
     ]);
     return rows.map(fromDeadLetterRow);
   }
