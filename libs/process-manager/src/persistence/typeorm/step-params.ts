@@ -21,10 +21,8 @@ function parts(decision: Decision) {
   };
 }
 
-/** The 24 parameters of INSERT_STEP_SQL / UPDATE_STEP_SQL, in order. */
-export function stepValues(decision: Decision): unknown[] {
-  const { instance, history, timers } = decision;
-  const { outbox, associations, timers: scheduled } = parts(decision);
+/** The instance's columns, in the order both step statements take them. */
+function instanceColumns(instance: Decision['instance']): unknown[] {
   return [
     instance.id,
     instance.type,
@@ -37,18 +35,33 @@ export function stepValues(decision: Decision): unknown[] {
     instance.updatedAt,
     instance.completedAt ?? null,
     instance.lastError ?? null,
-    decision.expectedVersion,
-    decision.inbox.messageId,
+  ];
+}
+
+/** The incoming message and the history row's columns, after the message id. */
+function historyColumns(history: Decision['history']): unknown[] {
+  return [
     history.messageType,
     history.outcome,
     history.fromState ?? null,
     JSON.stringify(history.commands),
     history.error ?? null,
     history.note ?? null,
+  ];
+}
+
+/** The 24 parameters of INSERT_STEP_SQL / UPDATE_STEP_SQL, in order. */
+export function stepValues(decision: Decision): unknown[] {
+  const { outbox, associations, timers: scheduled } = parts(decision);
+  return [
+    ...instanceColumns(decision.instance),
+    decision.expectedVersion,
+    decision.inbox.messageId,
+    ...historyColumns(decision.history),
     JSON.stringify(outbox),
     JSON.stringify(associations),
-    timers.cancelAll,
-    timers.cancelled,
+    decision.timers.cancelAll,
+    decision.timers.cancelled,
     JSON.stringify(scheduled),
   ];
 }
@@ -64,26 +77,11 @@ export function batchValues(decisions: readonly Decision[]): unknown[][] {
     const owner = instance.id;
     push(
       0,
-      owner,
-      instance.type,
-      instance.correlationKey,
-      instance.status,
-      instance.stateName ?? null,
-      JSON.stringify(instance.state),
-      instance.version,
-      instance.startedAt,
-      instance.updatedAt,
-      instance.completedAt ?? null,
-      instance.lastError ?? null,
+      ...instanceColumns(instance),
       decision.expectedVersion,
       decision.isNew,
       decision.inbox.messageId,
-      history.messageType,
-      history.outcome,
-      history.fromState ?? null,
-      JSON.stringify(history.commands),
-      history.error ?? null,
-      history.note ?? null,
+      ...historyColumns(history),
       timers.cancelAll,
     );
     for (const { kind, type, payload, metadata } of decision.outgoing) {
