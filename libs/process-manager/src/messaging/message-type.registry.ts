@@ -63,10 +63,10 @@ export class MessageTypeRegistry implements OnModuleInit {
     return JSON.parse(JSON.stringify(message)) as Record<string, unknown>;
   }
 
-  /** Rebuilds an instance of the registered class without running its constructor. */
-  fromPayload(typeName: string, payload: unknown): object {
+  /** Rebuilds a stored message as an instance of its class (constructor not run), metadata attached. */
+  fromPayload(typeName: string, payload: unknown, metadata: MessageMetadata): object {
     const type = this.types.get(typeName);
     if (!type) throw new UnknownMessageTypeError(typeName);
-    return Object.assign(Object.create(type.prototype as object) as object, payload);
+    return withMetadata(Object.assign(Object.create(type.prototype as object) as object, payload), metadata);
   }
 }

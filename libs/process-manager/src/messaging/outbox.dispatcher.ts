@@ -58,8 +58,8 @@ export class OutboxDispatcher {
     return exhausted;
   }
 
-  /** `execute()` is awaited so that a failing command handler is noticed and retried. */
-  private async send({ kind, message }: Dispatchable): Promise<void> {
+  /** Sends one message; `execute()` is awaited so that a failing command handler is noticed. */
+  async send({ kind, message }: Dispatchable): Promise<void> {
     if (kind === 'command') await this.buses.commandBus.execute(message);
     else this.buses.eventBus.publish(message);
   }

@@ -9,7 +9,6 @@ import {
 } from '../errors/index.js';
 import { ProcessDeadLettered } from '../events/process-lifecycle.events.js';
 import type { MessageMetadata } from '../messaging/message-metadata.js';
-import { withMetadata } from '../messaging/message-metadata.js';
 import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
 import { errorText, OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
 import { ProcessStore } from '../persistence/process.store.js';
@@ -97,21 +96,15 @@ export class DeliveryFailures {
       messageType,
       errorText(failure.error),
     );
-    const metadata: MessageMetadata = {
+    const notice = this.registry.toOutgoing(event, {
       messageId: randomUUID(),
       correlationId: processId,
       causationId: failure.metadata.messageId,
       occurredAt: now,
-    };
-    const record = {
-      processId,
-      kind: 'event' as const,
-      type: this.registry.nameOf(event),
-      payload: this.registry.toPayload(event),
-      metadata,
-    };
-    await this.store.enqueue([record], now);
-    await this.dispatcher.dispatch([{ ...record, message: withMetadata(event, metadata) }]);
+    });
+    const { message: _message, ...record } = notice;
+    await this.store.enqueue([{ ...record, processId }], now);
+    await this.dispatcher.dispatch([notice]);
   }
 }
 

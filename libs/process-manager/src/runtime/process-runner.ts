@@ -128,12 +128,10 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   /** Delivers a due timer's message to its own instance; the step's commit removes the timer row. */
   async deliverTimer(timer: TimerRecord): Promise<void> {
     const route = this.routes.routeTo(timer.processType, timer.messageType);
-    const message = this.registry.fromPayload(timer.messageType, timer.payload);
     const metadata = { messageId: timer.id, correlationId: timer.processId, occurredAt: timer.dueAt };
+    const message = this.registry.fromPayload(timer.messageType, timer.payload, metadata);
     const outcome = route
-      ? await this.track(
-          this.deliver(route, withMetadata(message, metadata), metadata, { processId: timer.processId }),
-        )
+      ? await this.track(this.deliver(route, message, metadata, { processId: timer.processId }))
       : undefined;
     if (!route)
       this.logger.error(
@@ -145,10 +143,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Re-runs a failed delivery (a due retry, or an operator's `retry()`). */
   async redeliver(failure: DeadLetter): Promise<void> {
-    const message = withMetadata(
-      this.registry.fromPayload(failure.messageType, failure.payload),
-      failure.metadata,
-    );
+    const message = this.registry.fromPayload(failure.messageType, failure.payload, failure.metadata);
     const route =
       this.routes.routeTo(failure.handler, failure.messageType) ??
       this.routes.statelessRoute(failure.handler, failure.messageType);
@@ -311,14 +306,14 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       .flat()
       .filter((message): message is object => typeof message === 'object' && message !== null)
       .map((message, index) => this.outgoing(message, route.name, cause, index));
-    if (route.durable) {
-      const records = messages.map(({ message: _message, ...record }) => ({ ...record, processId: null }));
-      if (!(await this.store.commitReaction(route.name, cause.messageId, records, this.clock.now()))) return;
+    if (!route.durable) {
+      // No outbox row to retry from: a failed send is the handler's failure (retried, then dead-lettered).
+      for (const message of messages) await this.dispatcher.send(message);
+      return;
     }
-    const failures = await this.dispatcher.dispatch(messages);
-    // Durable rows stay with the relay; a direct send has no row, so its failure is the handler's.
-    if (!route.durable && failures.length > 0)
-      throw new Error(failures.map((failure) => failure.error).join('; '));
+    const records = messages.map(({ message: _message, ...record }) => ({ ...record, processId: null }));
+    if (!(await this.store.commitReaction(route.name, cause.messageId, records, this.clock.now()))) return;
+    await this.dispatcher.dispatch(messages); // failed sends stay with the relay
   }
 
   private outgoing(message: object, source: string, cause: MessageMetadata, index: number) {

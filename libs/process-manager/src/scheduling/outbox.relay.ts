@@ -1,6 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { withMetadata } from '../messaging/message-metadata.js';
 import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
 import { OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
 import { ProcessStore } from '../persistence/process.store.js';
@@ -43,7 +42,7 @@ export class OutboxRelay extends PeriodicJob {
     const exhausted = await this.dispatcher.dispatch(
       rows.map((row) => ({
         ...row,
-        message: withMetadata(this.registry.fromPayload(row.type, row.payload), row.metadata),
+        message: this.registry.fromPayload(row.type, row.payload, row.metadata),
       })),
     );
     await this.runner.notifyDispatchFailures(exhausted);

@@ -9,7 +9,7 @@ import {
   withMetadata,
 } from 'nestjs-process-manager';
 import { VirtualClock } from 'nestjs-process-manager/testing';
-import { OutboxRelay } from '../../src/scheduling/index.js';
+import { OutboxRelay, TimerPoller } from '../../src/scheduling/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestApp, dataSourceOf } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
@@ -33,6 +33,19 @@ class SendReceiptHandler implements ICommandHandler<SendReceipt> {
   async execute(command: SendReceipt) {
     if (this.mailer.failuresLeft-- > 0) throw new Error('mail server down');
     this.mailer.sent.push(command);
+  }
+}
+
+class InvoiceVoided {
+  constructor(readonly invoiceId: string) {}
+}
+
+/** `durable: false`: sends directly, no inbox and no outbox row. */
+@Injectable()
+class VoidNotices {
+  @OnEvent(InvoiceVoided, { durable: false })
+  onVoided(event: InvoiceVoided) {
+    return new SendReceipt(event.invoiceId);
   }
 }
 
@@ -139,5 +152,27 @@ describe('durable stateless @OnEvent', () => {
     await expect(app.get(ProcessManagerService).retryDeadLetter(deadLetter.id)).rejects.toBeInstanceOf(
       DeadLetterNotFoundError,
     );
+  });
+
+  it('retries a direct (durable: false) send that failed as the handler’s failure, with no outbox row', async () => {
+    app = await createTestApp({
+      url: db.url,
+      clock,
+      providers: [Mailer, SendReceiptHandler, VoidNotices],
+      options: { retry: { maxAttempts: 3, initialDelayMs: 1_000 } },
+    });
+    app.get(Mailer).failuresLeft = 1;
+    app.get(EventBus).publish(new InvoiceVoided('inv-4'));
+    await waitFor(async () => {
+      const [row] = await dataSourceOf(app).query(`SELECT status, attempts FROM pm_dead_letter`);
+      return row?.status === 'retrying' && row.attempts === 1;
+    }, 'a retry of the failed direct send');
+    clock.advance('1m');
+    await app.get(TimerPoller).tickOnce();
+    expect(app.get(Mailer).sent.map((c) => c.invoiceId)).toEqual(['inv-4']);
+    expect(
+      await dataSourceOf(app).query(`SELECT id FROM pm_outbox WHERE payload->>'invoiceId' = 'inv-4'`),
+    ).toEqual([]);
+    expect(await dataSourceOf(app).query(`SELECT id FROM pm_dead_letter`)).toEqual([]);
   });
 });
