@@ -8,7 +8,10 @@
 export const DISPATCH_LEASE_MS = 30_000;
 const DISPATCH_LEASE = `interval '${DISPATCH_LEASE_MS / 1000} seconds'`;
 
-export const ACTIVE_PREDICATE = `(status IN ('running', 'compensating') OR (status = 'failed' AND acknowledged_at IS NULL))`;
+/** The statuses that hold the (type, key) slot, as in the partial unique index pm_process_active_key_uq. */
+export function activePredicate(alias: string): string {
+  return `(${alias}.status IN ('running', 'compensating') OR (${alias}.status = 'failed' AND ${alias}.acknowledged_at IS NULL))`;
+}
 
 /** Loads by id (timers, retries, operations): $1 type, $2 process id, $3 message id. */
 export const LOAD_BY_ID_SQL = `
@@ -21,7 +24,7 @@ SELECT p.*, EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $
 FROM (SELECT 1) AS one
 LEFT JOIN LATERAL (
   SELECT * FROM pm_process q
-  WHERE q.type = $1 AND ${ACTIVE_PREDICATE.replaceAll('status', 'q.status').replaceAll('acknowledged_at', 'q.acknowledged_at')}
+  WHERE q.type = $1 AND ${activePredicate('q')}
     AND (
       ($4::text IS NULL AND q.correlation_key = $2)
       OR q.id IN (SELECT process_id FROM pm_association WHERE type = $1 AND value = $2 AND ($4::text IS NULL OR key = $4))

@@ -23,7 +23,7 @@ import { HistoryEntity } from './entities/history.entity.js';
 import { ProcessEntity } from './entities/process.entity.js';
 import {
   ACKNOWLEDGE_SQL,
-  ACTIVE_PREDICATE,
+  activePredicate,
   CANCEL_SQL,
   ENQUEUE_SQL,
   HANDLED_SQL,
@@ -270,9 +270,7 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     const entity = await this.processes()
       .createQueryBuilder('p')
       .where('p.type = :type AND p.correlation_key = :correlationKey', { type, correlationKey })
-      .andWhere(
-        ACTIVE_PREDICATE.replaceAll('status', 'p.status').replaceAll('acknowledged_at', 'p.acknowledged_at'),
-      )
+      .andWhere(activePredicate('p'))
       .getOne();
     return entity ? fromEntity(entity) : null;
   }
