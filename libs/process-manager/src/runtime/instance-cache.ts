@@ -29,8 +29,4 @@ export class InstanceCache {
   delete(key: string): void {
     this.entries.delete(key);
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

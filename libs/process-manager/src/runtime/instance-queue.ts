@@ -15,8 +15,4 @@ export class InstanceQueue {
     });
     return result;
   }
-
-  get size(): number {
-    return this.tails.size;
-  }
 }
