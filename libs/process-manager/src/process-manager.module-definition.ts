@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { ProcessManagerModuleOptions } from './process-manager.options.js';
+import type { ProcessManagerModuleOptions } from './kernel/options.js';
 
 export const {
   ConfigurableModuleClass,

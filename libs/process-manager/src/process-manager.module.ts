@@ -3,22 +3,30 @@ import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessDefinitionExplorer } from './definition/process-definition.explorer.js';
 import { ProcessMetadataAccessor } from './definition/process-metadata.accessor.js';
+import { PROCESS_COMPILERS } from './definition/process-compiler.js';
 import { RoutingTable } from './definition/routing-table.js';
-import { MessageTypeRegistry } from './messaging/message-type.registry.js';
-import { Outbox } from './messaging/outbox.js';
-import { OutboxDispatcher } from './messaging/outbox.dispatcher.js';
+import { SagaCompiler } from './saga/compile-saga.js';
+import { MessageTypeRegistry } from './definition/message-type.registry.js';
+import { Outbox } from './typeorm/outbox.js';
+import { OutboxDispatcher } from './runtime/outbox.dispatcher.js';
 import { ProcessManagerService } from './operations/process-manager.service.js';
-import { createProcessStore } from './persistence/create-process-store.js';
-import { ProcessStore } from './persistence/process.store.js';
-import { PROCESS_MANAGER_ENTITIES } from './persistence/typeorm/entities/index.js';
+import { createProcessStore } from './create-process-store.js';
+import { FailureStore } from './ports/failure-store.js';
+import { OutboxStore } from './ports/outbox-store.js';
+import { ProcessControl } from './ports/process-control.js';
+import { ProcessQueries } from './ports/process-queries.js';
+import { PROCESS_STORE } from './ports/process-store.js';
+import { StepStore } from './ports/step-store.js';
+import { TimerStore } from './ports/timer-store.js';
+import { PROCESS_MANAGER_ENTITIES } from './typeorm/entities/index.js';
 import {
   type ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
   PROCESS_MANAGER_MODULE_OPTIONS,
 } from './process-manager.module-definition.js';
-import { RESOLVED_OPTIONS } from './process-manager.internal-constants.js';
-import { type ProcessManagerModuleOptions, withDefaults } from './process-manager.options.js';
-import { Clock, SystemClock } from './runtime/clock.js';
+import { RESOLVED_OPTIONS } from './kernel/constants.js';
+import { type ProcessManagerModuleOptions, withDefaults } from './kernel/options.js';
+import { Clock, SystemClock } from './kernel/clock.js';
 import { CqrsBuses } from './runtime/cqrs-buses.js';
 import { DeliveryFailures } from './runtime/delivery-failures.js';
 import { ProcessRunner } from './runtime/process-runner.js';
@@ -35,11 +43,16 @@ import { TimerPoller } from './scheduling/timer.poller.js';
   providers: [
     { provide: RESOLVED_OPTIONS, inject: [PROCESS_MANAGER_MODULE_OPTIONS], useFactory: withDefaults },
     { provide: Clock, useClass: SystemClock },
-    { provide: ProcessStore, inject: [RESOLVED_OPTIONS, ModuleRef], useFactory: createProcessStore },
+    { provide: PROCESS_STORE, inject: [RESOLVED_OPTIONS, ModuleRef], useFactory: createProcessStore },
+    ...[StepStore, OutboxStore, TimerStore, FailureStore, ProcessQueries, ProcessControl].map((port) => ({
+      provide: port,
+      useExisting: PROCESS_STORE,
+    })),
     CqrsBuses,
     ProcessMetadataAccessor,
     ProcessDefinitionExplorer,
     MessageTypeRegistry,
+    { provide: PROCESS_COMPILERS, useValue: [new SagaCompiler()] },
     RoutingTable,
     OutboxDispatcher,
     Outbox,

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { ON_EVENT_METADATA } from '../process-manager.internal-constants.js';
+import { ON_EVENT_METADATA } from '../kernel/constants.js';
 
 /** Options of `@OnEvent()`. */
 export interface OnEventOptions {

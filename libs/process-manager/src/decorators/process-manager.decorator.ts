@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { PROCESS_MANAGER_METADATA } from '../process-manager.internal-constants.js';
+import { PROCESS_MANAGER_METADATA } from '../kernel/constants.js';
 
 /** Options of `@ProcessManager()`. */
 export interface ProcessManagerOptions {

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { OnEventOptions } from '../decorators/on-event.decorator.js';
 import type { ProcessManagerOptions } from '../decorators/process-manager.decorator.js';
-import type { ProcessContext } from '../engine/process-context.js';
+import type { ProcessContext } from '../kernel/process-context.js';
 
 /** A stateful handler: one `@OnEvent()` event type of a `@ProcessManager()` method. */
 export interface StatefulRoute {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { OnEventMetadata } from '../decorators/on-event.decorator.js';
 import type { ProcessManagerOptions } from '../decorators/process-manager.decorator.js';
-import { ON_EVENT_METADATA, PROCESS_MANAGER_METADATA } from '../process-manager.internal-constants.js';
+import { ON_EVENT_METADATA, PROCESS_MANAGER_METADATA } from '../kernel/constants.js';
 
 /** The one reader of the library's decorator metadata. */
 @Injectable()

@@ -1,8 +1,8 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { messageTypeName } from '../decorators/message-type.decorator.js';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { messageTypeName } from '../kernel/message-type.js';
 import type { ProcessManagerOptions } from '../decorators/process-manager.decorator.js';
-import { parseDuration } from '../engine/duration.js';
-import type { ProcessContext } from '../engine/process-context.js';
+import { parseDuration } from '../kernel/duration.js';
+import type { ProcessContext } from '../kernel/process-context.js';
 import {
   DuplicateProcessNameError,
   MissingCorrelationError,
@@ -10,9 +10,7 @@ import {
 } from '../errors/index.js';
 import { LIFECYCLE_EVENTS } from '../events/process-lifecycle.events.js';
 import { CommandDispatchFailed, ProcessTimedOut, SYSTEM_MESSAGES } from '../events/system-messages.js';
-import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
-import { compileSaga, isOrchestratedSaga } from '../saga/compile-saga.js';
-import { InvalidSagaDefinitionError } from '../saga/saga.errors.js';
+import { MessageTypeRegistry } from './message-type.registry.js';
 import {
   type DiscoveredHandler,
   type ProcessDefinition,
@@ -22,6 +20,7 @@ import {
   type StateTransition,
   type StatelessRoute,
 } from './process-definition.js';
+import { PROCESS_COMPILERS, type ProcessCompiler } from './process-compiler.js';
 import { ProcessDefinitionExplorer } from './process-definition.explorer.js';
 
 /** Message type → routes, built and validated once at boot from the discovered `@OnEvent()`s; then immutable. */
@@ -33,6 +32,7 @@ export class RoutingTable implements OnModuleInit {
   constructor(
     private readonly explorer: ProcessDefinitionExplorer,
     private readonly registry: MessageTypeRegistry,
+    @Inject(PROCESS_COMPILERS) private readonly compilers: readonly ProcessCompiler[],
   ) {}
 
   onModuleInit(): void {
@@ -40,8 +40,11 @@ export class RoutingTable implements OnModuleInit {
     this.processByName = buildProcesses(
       handlers.filter((handler) => handler.manager),
       this.registry,
+      this.compilers,
     );
-    const stateless = handlers.filter((handler) => !handler.manager).flatMap(statelessRoutes);
+    const stateless = handlers
+      .filter((handler) => !handler.manager)
+      .flatMap((handler) => statelessRoutes(handler, this.compilers));
     const routesByType = new Map<string, Route[]>();
     for (const route of [...this.processes.flatMap((process) => process.routes), ...stateless]) {
       routesByType.set(route.messageType, [...(routesByType.get(route.messageType) ?? []), route]);
@@ -85,6 +88,7 @@ export class RoutingTable implements OnModuleInit {
 function buildProcesses(
   handlers: DiscoveredHandler[],
   registry: MessageTypeRegistry,
+  compilers: readonly ProcessCompiler[],
 ): Map<string, ProcessDefinition> {
   const byClass = new Map<object, DiscoveredHandler[]>();
   for (const handler of handlers)
@@ -116,8 +120,9 @@ function buildProcesses(
     const builtIns = builtInRoutes(definition).filter(
       (builtIn) => !own.some((r) => r.messageType === builtIn.messageType),
     );
-    const compiled = isOrchestratedSaga(instance)
-      ? compileSaga(definition, instance, own, builtIns)
+    const compiler = compilers.find((candidate) => candidate.owns(instance));
+    const compiled = compiler
+      ? compiler.compile(definition, instance, own, builtIns)
       : { routes: own, systemRoutes: builtIns, messages: [], transitions: undefined };
     routes.push(...compiled.routes);
     systemRoutes.push(...compiled.systemRoutes);
@@ -203,13 +208,12 @@ function builtInRoutes(process: ProcessDefinition): StatefulRoute[] {
   ];
 }
 
-function statelessRoutes(handler: DiscoveredHandler): StatelessRoute[] {
-  if (isOrchestratedSaga(handler.instance)) {
-    throw new InvalidSagaDefinitionError(
-      handler.className,
-      'decorate it with @ProcessManager({ correlationKey })',
-    );
-  }
+function statelessRoutes(
+  handler: DiscoveredHandler,
+  compilers: readonly ProcessCompiler[],
+): StatelessRoute[] {
+  const compiler = compilers.find((candidate) => candidate.owns(handler.instance));
+  if (compiler) throw compiler.withoutProcessManager(handler.className);
   const method = (handler.instance as Record<string, Function>)[handler.methodName]!;
   return handler.events.map((event) => ({
     kind: 'stateless',

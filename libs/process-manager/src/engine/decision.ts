@@ -1,15 +1,5 @@
-import type { MessageKind } from '../messaging/message-type.registry.js';
-import type { MessageMetadata } from '../messaging/message-metadata.js';
-import type { ProcessHistoryEntry, ProcessInstance } from './process-instance.js';
-
-/** A message the step sends, ready for the outbox. `message` is the live instance for the fast path. */
-export interface OutgoingMessage {
-  readonly kind: MessageKind;
-  readonly type: string;
-  readonly payload: Record<string, unknown>;
-  readonly metadata: MessageMetadata;
-  readonly message: object;
-}
+import type { OutgoingMessage } from '../kernel/outgoing-message.js';
+import type { ProcessHistoryEntry, ProcessInstance } from '../kernel/process-instance.js';
 
 export interface ScheduledTimer {
   readonly id: string;

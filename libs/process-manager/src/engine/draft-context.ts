@@ -1,8 +1,8 @@
 import type { ICommand, IEvent } from '@nestjs/cqrs';
-import type { MessageMetadata } from '../messaging/message-metadata.js';
-import { parseDuration } from './duration.js';
-import type { ProcessContext, ProcessStatus, ScheduleWhen } from './process-context.js';
-import type { ProcessInstance } from './process-instance.js';
+import type { MessageMetadata } from '../kernel/message-metadata.js';
+import { parseDuration } from '../kernel/duration.js';
+import type { ProcessContext, ProcessStatus, ScheduleWhen } from '../kernel/process-context.js';
+import type { ProcessInstance } from '../kernel/process-instance.js';
 
 export interface DraftTimer {
   message: IEvent;

@@ -12,11 +12,12 @@ import {
   ProcessStarted,
 } from '../events/process-lifecycle.events.js';
 import { ProcessTimedOut } from '../events/system-messages.js';
-import { outgoingMessageId } from '../messaging/message-id.js';
-import { type MessageMetadata, withMetadata } from '../messaging/message-metadata.js';
-import type { Decision, OutgoingMessage } from './decision.js';
+import { outgoingMessageId } from '../kernel/message-id.js';
+import { type MessageMetadata, withMetadata } from '../kernel/message-metadata.js';
+import type { OutgoingMessage } from '../kernel/outgoing-message.js';
+import type { Decision } from './decision.js';
 import { DraftContext } from './draft-context.js';
-import { isLive, type ProcessHistoryEntry, type ProcessInstance } from './process-instance.js';
+import { isLive, type ProcessHistoryEntry, type ProcessInstance } from '../kernel/process-instance.js';
 
 /** What the engine needs from the outside world, injected so that a step is deterministic. */
 export interface EngineEnvironment {

@@ -1,4 +1,4 @@
-import { MessageType } from '../decorators/message-type.decorator.js';
+import { MessageType } from '../kernel/message-type.js';
 
 /** Base of the library's own events, published on the EventBus through the outbox. */
 export abstract class ProcessLifecycleEvent {

@@ -1,4 +1,4 @@
-import { MessageType } from '../decorators/message-type.decorator.js';
+import { MessageType } from '../kernel/message-type.js';
 
 /**
  * Delivered to an instance when its `@ProcessManager({ timeout })` deadline passes while it still runs.

@@ -1,26 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { RoutingTable } from '../definition/routing-table.js';
-import type { ProcessStatus } from '../engine/process-context.js';
-import type { ProcessHistoryEntry, ProcessInstance } from '../engine/process-instance.js';
+import type { ProcessStatus } from '../kernel/process-context.js';
+import type { ProcessHistoryEntry, ProcessInstance } from '../kernel/process-instance.js';
 import {
   DeadLetterNotFoundError,
   InvalidProcessStatusError,
   ProcessNotFoundError,
   UnknownProcessTypeError,
 } from '../errors/index.js';
-import { isLive } from '../engine/process-instance.js';
-import { MAX_LIST_LIMIT } from '../persistence/list-cursor.js';
-import { type DeadLetter, ProcessStore } from '../persistence/process.store.js';
+import { isLive } from '../kernel/process-instance.js';
+import { MAX_LIST_LIMIT } from '../ports/list-cursor.js';
+import { FailureStore } from '../ports/failure-store.js';
+import { ProcessControl } from '../ports/process-control.js';
+import { ProcessQueries } from '../ports/process-queries.js';
+import type { DeadLetter } from '../ports/records.js';
 import { OutboxRelay } from '../scheduling/outbox.relay.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
-import { Clock } from '../runtime/clock.js';
+import { Clock } from '../kernel/clock.js';
 import { stateDiagram } from './state-diagram.js';
 
 /** Inspect and operate process instances: the API behind dashboards and runbooks. */
 @Injectable()
 export class ProcessManagerService {
   constructor(
-    private readonly store: ProcessStore,
+    private readonly queries: ProcessQueries,
+    private readonly control: ProcessControl,
+    private readonly failures: FailureStore,
     private readonly routes: RoutingTable,
     private readonly runner: ProcessRunner,
     private readonly relay: OutboxRelay,
@@ -28,35 +33,35 @@ export class ProcessManagerService {
   ) {}
 
   get(processId: string): Promise<ProcessInstance | null> {
-    return this.store.get(processId);
+    return this.queries.get(processId);
   }
 
   /** The active instance (running, compensating, or failed and unacknowledged) for a key. */
   find(type: string, correlationKey: string): Promise<ProcessInstance | null> {
-    return this.store.find(type, correlationKey);
+    return this.queries.find(type, correlationKey);
   }
 
   /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
   list(
     query: { type?: string; status?: ProcessStatus | ProcessStatus[]; limit?: number; cursor?: string } = {},
   ): Promise<{ items: ProcessInstance[]; nextCursor?: string }> {
-    return this.store.list(query);
+    return this.queries.list(query);
   }
 
   /** Every step of an instance, ordered by seq. */
   history(processId: string): Promise<ProcessHistoryEntry[]> {
-    return this.store.history(processId);
+    return this.queries.history(processId);
   }
 
   /** Frees the correlation key of a failed instance so a new one can start. */
   async acknowledgeFailure(processId: string): Promise<void> {
-    if (await this.store.acknowledgeFailure(processId, this.clock.now())) return;
+    if (await this.control.acknowledgeFailure(processId, this.clock.now())) return;
     throw await this.whyNot(processId, 'acknowledge');
   }
 
   /** Ends a running or compensating instance as cancelled; its timers are dropped. */
   async cancel(processId: string, reason?: string): Promise<void> {
-    if (await this.store.cancel(processId, reason, this.clock.now())) return;
+    if (await this.control.cancel(processId, reason, this.clock.now())) return;
     throw await this.whyNot(processId, 'cancel');
   }
 
@@ -65,13 +70,13 @@ export class ProcessManagerService {
    * step is re-dispatched (same messageIds, so receivers dedupe): the cure for a stuck instance.
    */
   async retry(processId: string): Promise<void> {
-    const instance = await this.store.get(processId);
+    const instance = await this.queries.get(processId);
     if (!instance) throw new ProcessNotFoundError(processId);
-    const deadLetters = await this.store.deadLetters({ processId, limit: MAX_LIST_LIMIT });
+    const deadLetters = await this.failures.deadLetters({ processId, limit: MAX_LIST_LIMIT });
     for (const deadLetter of deadLetters) await this.runner.redeliver(deadLetter);
     if (deadLetters.length === 0) {
       if (!isLive(instance.status)) throw new InvalidProcessStatusError(processId, 'retry', instance.status);
-      await this.store.resendLastStep(processId, this.clock.now());
+      await this.control.resendLastStep(processId, this.clock.now());
       await this.relay.tickOnce();
     }
   }
@@ -81,14 +86,14 @@ export class ProcessManagerService {
    * process id. Gone on success; on failure it stays dead with the new error.
    */
   async retryDeadLetter(deadLetterId: string): Promise<void> {
-    const [deadLetter] = await this.store.deadLetters({ id: deadLetterId, limit: 1 });
+    const [deadLetter] = await this.failures.deadLetters({ id: deadLetterId, limit: 1 });
     if (!deadLetter) throw new DeadLetterNotFoundError(deadLetterId);
     await this.runner.redeliver(deadLetter);
   }
 
   /** Deliveries whose attempts ran out, oldest first. */
   deadLetters(query: { limit?: number } = {}): Promise<DeadLetter[]> {
-    return this.store.deadLetters(query);
+    return this.failures.deadLetters(query);
   }
 
   /** Mermaid `stateDiagram-v2` built from the `from` / `to` of the process's handlers. */
@@ -99,7 +104,7 @@ export class ProcessManagerService {
   }
 
   private async whyNot(processId: string, operation: string): Promise<Error> {
-    const instance = await this.store.get(processId);
+    const instance = await this.queries.get(processId);
     if (!instance) return new ProcessNotFoundError(processId);
     const status = instance.acknowledgedAt ? `${instance.status} and already acknowledged` : instance.status;
     return new InvalidProcessStatusError(processId, operation, status);

@@ -8,14 +8,15 @@ import {
   StateNotSerializableError,
 } from '../errors/index.js';
 import { ProcessDeadLettered } from '../events/process-lifecycle.events.js';
-import type { MessageMetadata } from '../messaging/message-metadata.js';
-import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
-import { errorText, OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
-import { ProcessStore } from '../persistence/process.store.js';
-import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
-import { backoffDelay } from './backoff.js';
-import { Clock } from './clock.js';
+import type { MessageMetadata } from '../kernel/message-metadata.js';
+import { MessageTypeRegistry } from '../definition/message-type.registry.js';
+import { errorText, OutboxDispatcher } from './outbox.dispatcher.js';
+import { FailureStore } from '../ports/failure-store.js';
+import { OutboxStore } from '../ports/outbox-store.js';
+import { RESOLVED_OPTIONS } from '../kernel/constants.js';
+import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
+import { backoffDelay } from '../kernel/backoff.js';
+import { Clock } from '../kernel/clock.js';
 import { CqrsBuses } from './cqrs-buses.js';
 
 /** One delivery that threw: which handler, which message, for which instance if known. */
@@ -39,7 +40,8 @@ export class DeliveryFailures {
   private readonly logger = new Logger(DeliveryFailures.name);
 
   constructor(
-    private readonly store: ProcessStore,
+    private readonly store: FailureStore,
+    private readonly outbox: OutboxStore,
     private readonly registry: MessageTypeRegistry,
     private readonly dispatcher: OutboxDispatcher,
     private readonly buses: CqrsBuses,
@@ -103,7 +105,7 @@ export class DeliveryFailures {
       occurredAt: now,
     });
     const { message: _message, ...record } = notice;
-    await this.store.enqueue([{ ...record, processId }], now);
+    await this.outbox.enqueue([{ ...record, processId }], now);
     await this.dispatcher.dispatch([notice]);
   }
 }

@@ -1,4 +1,4 @@
-import type { ProcessInstance } from '../engine/process-instance.js';
+import type { ProcessInstance } from '../kernel/process-instance.js';
 
 /**
  * The last committed version of recently active instances, by (type, correlation key), so that the

@@ -11,21 +11,26 @@ import type { StatefulRoute, StatelessRoute } from '../definition/process-defini
 import { RoutingTable } from '../definition/routing-table.js';
 import type { Decision } from '../engine/decision.js';
 import { correlate, decide, decideStall, type EngineEnvironment } from '../engine/process-engine.js';
-import { isLive, type ProcessInstance } from '../engine/process-instance.js';
+import { isLive, type ProcessInstance } from '../kernel/process-instance.js';
 import {
   ConcurrencyConflictError,
   ConflictRetriesExhaustedError,
   NoActiveInstanceError,
 } from '../errors/index.js';
 import { CommandDispatchFailed } from '../events/system-messages.js';
-import { outgoingMessageId } from '../messaging/message-id.js';
-import { getMetadata, type MessageMetadata, withMetadata } from '../messaging/message-metadata.js';
-import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
-import { type DispatchFailure, OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
-import { type DeadLetter, ProcessStore, type TimerRecord } from '../persistence/process.store.js';
-import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
-import { Clock } from './clock.js';
+import { outgoingMessageId } from '../kernel/message-id.js';
+import { getMetadata, type MessageMetadata, withMetadata } from '../kernel/message-metadata.js';
+import { MessageTypeRegistry } from '../definition/message-type.registry.js';
+import { type DispatchFailure, OutboxDispatcher } from './outbox.dispatcher.js';
+import { FailureStore } from '../ports/failure-store.js';
+import { ProcessControl } from '../ports/process-control.js';
+import { ProcessQueries } from '../ports/process-queries.js';
+import type { FailureRecord, TimerRecord } from '../ports/records.js';
+import { StepStore } from '../ports/step-store.js';
+import { TimerStore } from '../ports/timer-store.js';
+import { RESOLVED_OPTIONS } from '../kernel/constants.js';
+import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
+import { Clock } from '../kernel/clock.js';
 import { CqrsBuses } from './cqrs-buses.js';
 import { DeliveryFailures } from './delivery-failures.js';
 import { InstanceCache } from './instance-cache.js';
@@ -64,7 +69,11 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     private readonly buses: CqrsBuses,
     private readonly routes: RoutingTable,
-    private readonly store: ProcessStore,
+    private readonly steps: StepStore,
+    private readonly timers: TimerStore,
+    private readonly failureStore: FailureStore,
+    private readonly control: ProcessControl,
+    private readonly queries: ProcessQueries,
     private readonly dispatcher: OutboxDispatcher,
     private readonly failures: DeliveryFailures,
     private readonly registry: MessageTypeRegistry,
@@ -138,11 +147,11 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
         `${timer.processType} ${timer.processId}: no handler for timer ${timer.messageType}; dropped`,
       );
     // A committed step deleted the row itself; otherwise (duplicate, instance gone, failure kept as a retry) it goes now.
-    if (outcome !== 'committed') await this.store.deleteTimer(timer.id);
+    if (outcome !== 'committed') await this.timers.deleteTimer(timer.id);
   }
 
   /** Re-runs a failed delivery (a due retry, or an operator's `retry()`). */
-  async redeliver(failure: DeadLetter): Promise<void> {
+  async redeliver(failure: FailureRecord): Promise<void> {
     const message = this.registry.fromPayload(failure.messageType, failure.payload, failure.metadata);
     const route =
       this.routes.routeTo(failure.handler, failure.messageType) ??
@@ -156,9 +165,9 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     const target = failure.processId !== undefined ? { processId: failure.processId } : undefined;
     const outcome = await this.track(this.deliver(route, message, failure.metadata, target));
     if (outcome === 'failed') return;
-    await this.store.resolveFailure(failure.handler, failure.messageId);
+    await this.failureStore.resolveFailure(failure.handler, failure.messageId);
     if (failure.processId && failure.status === 'dead')
-      await this.store.clearLastError(failure.processId, failure.error);
+      await this.failureStore.clearLastError(failure.processId, failure.error);
   }
 
   /** Records and reports a stuck instance per its process's `onStuck` policy. False if it moved meanwhile. */
@@ -167,12 +176,12 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     if (!process) return false;
     const decision = decideStall(process, instance, idleMs, this.env);
     try {
-      await this.store.commit(decision);
+      await this.steps.commit(decision);
     } catch (error) {
       if (error instanceof ConcurrencyConflictError) return false;
       throw error;
     }
-    if (process.onStuck === 'resend') await this.store.resendLastStep(instance.id, this.clock.now());
+    if (process.onStuck === 'resend') await this.control.resendLastStep(instance.id, this.clock.now());
     await this.dispatch(decision);
     return true;
   }
@@ -181,7 +190,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   async notifyDispatchFailures(failures: readonly DispatchFailure[]): Promise<void> {
     for (const { message, error } of failures) {
       const processId = message.metadata.correlationId;
-      const instance = processId ? await this.store.get(processId) : null;
+      const instance = processId ? await this.queries.get(processId) : null;
       if (!instance) continue;
       const notice = new CommandDispatchFailed(message.type, message.metadata.messageId, error);
       const metadata = {
@@ -259,7 +268,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       const cached = attempt === 1 && cacheKey ? this.cache.get(cacheKey) : undefined;
       const { instance, handled } = cached
         ? { instance: cached, handled: false } // a duplicate is caught by the commit's inbox key
-        : await this.store.load({
+        : await this.steps.load({
             type,
             correlationKey: 'correlationKey' in target ? target.correlationKey : '',
             associationKey: 'correlationKey' in target ? target.associationKey : undefined,
@@ -281,7 +290,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       const decision = await decide({ route, event, metadata, correlationKey, instance }, this.env);
       const key = `${type}\u0000${decision.instance.correlationKey}`;
       try {
-        await this.store.commit(decision);
+        await this.steps.commit(decision);
         if (isLive(decision.instance.status)) this.cache.set(key, decision.instance);
         else this.cache.delete(key);
         return decision;
@@ -300,7 +309,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
    * Durable routes dedupe by messageId and commit the messages to the outbox before sending them.
    */
   private async react(route: StatelessRoute, event: object, cause: MessageMetadata): Promise<void> {
-    if (route.durable && (await this.store.hasHandled(route.name, cause.messageId))) return;
+    if (route.durable && (await this.steps.hasHandled(route.name, cause.messageId))) return;
     const returned = await route.invoke(event);
     const messages = [returned]
       .flat()
@@ -312,7 +321,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     const records = messages.map(({ message: _message, ...record }) => ({ ...record, processId: null }));
-    if (!(await this.store.commitReaction(route.name, cause.messageId, records, this.clock.now()))) return;
+    if (!(await this.steps.commitReaction(route.name, cause.messageId, records, this.clock.now()))) return;
     await this.dispatcher.dispatch(messages); // failed sends stay with the relay
   }
 

@@ -1,8 +1,9 @@
 import type { Type } from '@nestjs/common';
-import { messageTypeName } from '../decorators/message-type.decorator.js';
-import type { ProcessDefinition, StatefulRoute, StateTransition } from '../definition/process-definition.js';
-import type { ProcessContext } from '../engine/process-context.js';
-import { isLive } from '../engine/process-instance.js';
+import { messageTypeName } from '../kernel/message-type.js';
+import { type CompiledProcess, ProcessCompiler } from '../definition/process-compiler.js';
+import type { ProcessDefinition, StatefulRoute } from '../definition/process-definition.js';
+import type { ProcessContext } from '../kernel/process-context.js';
+import { isLive } from '../kernel/process-instance.js';
 import { OrchestratedSaga, sagaProgram } from './orchestrated-saga.js';
 import { InvalidSagaDefinitionError, SagaNotBegunError } from './saga.errors.js';
 import type { SagaProgram } from './saga-program.js';
@@ -11,31 +12,37 @@ import { SagaRun } from './saga-run.js';
 import { isSagaState, type SagaState } from './saga-state.js';
 import { SAGA_TIMER_MESSAGES, type SagaStepRetryDue, type SagaStepTimedOut } from './saga-timers.js';
 
-/** A saga's routes: its own handlers, one route per reply type, and its timers. */
-export interface CompiledSaga {
-  readonly routes: StatefulRoute[];
-  readonly systemRoutes: StatefulRoute[];
-  /** Message classes the app must be able to rebuild from a payload (retries, timers). */
-  readonly messages: Type[];
-  readonly transitions: StateTransition[];
-}
+/** Plugs orchestrated sagas into the routing table: their routes come from their step list. */
+export class SagaCompiler extends ProcessCompiler {
+  owns(instance: object): boolean {
+    return instance instanceof OrchestratedSaga;
+  }
 
-/** True for a provider that extends `OrchestratedSaga`. */
-export function isOrchestratedSaga(instance: object): instance is OrchestratedSaga<object> {
-  return instance instanceof OrchestratedSaga;
+  compile(
+    process: ProcessDefinition,
+    instance: object,
+    own: readonly StatefulRoute[],
+    builtIns: readonly StatefulRoute[],
+  ): CompiledProcess {
+    return compileSaga(process, instance as OrchestratedSaga<object>, own, builtIns);
+  }
+
+  withoutProcessManager(className: string): Error {
+    return new InvalidSagaDefinitionError(className, 'decorate it with @ProcessManager({ correlationKey })');
+  }
 }
 
 /**
- * Compiles a saga onto its process definition: every reply and cancel event gets a route to the
+ * A saga's routes: its own handlers, one route per reply type, and its timers. Compiles a saga onto its process definition: every reply and cancel event gets a route to the
  * interpreter, correlated by the process's `correlationKey`; step timers are built-in routes; and the
  * class's own handlers (and the built-in ones) are wrapped so that `ctx.fail()` compensates first.
  */
-export function compileSaga(
+function compileSaga(
   process: ProcessDefinition,
   saga: OrchestratedSaga<object>,
   own: readonly StatefulRoute[],
   builtIns: readonly StatefulRoute[],
-): CompiledSaga {
+): CompiledProcess {
   const program = sagaProgram(saga);
   const replies = replyTypes(program);
   const key = validate(program, process, own, replies);

@@ -1,4 +1,4 @@
-import { messageTypeName } from '../decorators/message-type.decorator.js';
+import { messageTypeName } from '../kernel/message-type.js';
 import type { StateTransition } from '../definition/process-definition.js';
 import type { SagaProgram } from './saga-program.js';
 

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
-import { messageTypeName } from '../decorators/message-type.decorator.js';
+import { messageTypeName } from '../kernel/message-type.js';
 import { DraftContext } from '../engine/draft-context.js';
-import type { ProcessContext, ProcessStatus } from '../engine/process-context.js';
+import type { ProcessContext, ProcessStatus } from '../kernel/process-context.js';
 import { ProcessCompensated } from '../events/process-lifecycle.events.js';
 import { SagaOutsideEngineError } from './saga.errors.js';
 import {

@@ -1,4 +1,4 @@
-import type { ProcessContext } from '../engine/process-context.js';
+import type { ProcessContext } from '../kernel/process-context.js';
 
 /**
  * Where a step is: `pending` (not reached), `running` (sent, or waiting to retry), `skipped` (its `when`

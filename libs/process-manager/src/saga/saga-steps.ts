@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
-import { messageTypeName } from '../decorators/message-type.decorator.js';
-import { parseDuration } from '../engine/duration.js';
+import { messageTypeName } from '../kernel/message-type.js';
+import { parseDuration } from '../kernel/duration.js';
 import { InvalidSagaDefinitionError } from './saga.errors.js';
 import type {
   RetrySchedule,

@@ -1,4 +1,4 @@
-import { MessageType } from '../decorators/message-type.decorator.js';
+import { MessageType } from '../kernel/message-type.js';
 
 /** What a saga is doing with a step: running its command, or undoing it with the compensation. */
 export type SagaPhase = 'action' | 'compensation';

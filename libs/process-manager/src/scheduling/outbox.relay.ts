@@ -1,11 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { MessageTypeRegistry } from '../messaging/message-type.registry.js';
-import { OutboxDispatcher } from '../messaging/outbox.dispatcher.js';
-import { ProcessStore } from '../persistence/process.store.js';
-import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
-import { Clock } from '../runtime/clock.js';
+import { MessageTypeRegistry } from '../definition/message-type.registry.js';
+import { OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
+import { OutboxStore } from '../ports/outbox-store.js';
+import { RESOLVED_OPTIONS } from '../kernel/constants.js';
+import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
+import { Clock } from '../kernel/clock.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { PeriodicJob } from './periodic-job.js';
 
@@ -21,7 +21,7 @@ const CLAIM_LEASE_MS = 60_000;
 @Injectable()
 export class OutboxRelay extends PeriodicJob {
   constructor(
-    private readonly store: ProcessStore,
+    private readonly store: OutboxStore,
     private readonly dispatcher: OutboxDispatcher,
     private readonly runner: ProcessRunner,
     private readonly registry: MessageTypeRegistry,

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { RoutingTable } from '../definition/routing-table.js';
-import type { ProcessInstance } from '../engine/process-instance.js';
-import { ProcessStore } from '../persistence/process.store.js';
-import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
-import { Clock } from '../runtime/clock.js';
+import type { ProcessInstance } from '../kernel/process-instance.js';
+import { ProcessQueries } from '../ports/process-queries.js';
+import { RESOLVED_OPTIONS } from '../kernel/constants.js';
+import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
+import { Clock } from '../kernel/clock.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { PeriodicJob } from './periodic-job.js';
 
@@ -18,7 +18,7 @@ export const RECOVERY_INTERVAL = 'pm:recovery';
 @Injectable()
 export class StuckProcessRecoverer extends PeriodicJob {
   constructor(
-    private readonly store: ProcessStore,
+    private readonly store: ProcessQueries,
     private readonly runner: ProcessRunner,
     private readonly routes: RoutingTable,
     private readonly clock: Clock,

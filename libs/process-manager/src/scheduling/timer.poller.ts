@@ -1,9 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { ProcessStore } from '../persistence/process.store.js';
-import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
-import { Clock } from '../runtime/clock.js';
+import { FailureStore } from '../ports/failure-store.js';
+import { TimerStore } from '../ports/timer-store.js';
+import { RESOLVED_OPTIONS } from '../kernel/constants.js';
+import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
+import { Clock } from '../kernel/clock.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { PeriodicJob } from './periodic-job.js';
 
@@ -23,7 +24,8 @@ const MAX_BATCHES_PER_TICK = 100;
 @Injectable()
 export class TimerPoller extends PeriodicJob {
   constructor(
-    private readonly store: ProcessStore,
+    private readonly timers: TimerStore,
+    private readonly failures: FailureStore,
     private readonly runner: ProcessRunner,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
@@ -39,9 +41,9 @@ export class TimerPoller extends PeriodicJob {
       const now = this.clock.now();
       const leaseUntil = new Date(now.getTime() + CLAIM_LEASE_MS);
       const { batchSize } = this.options.timers;
-      const timers = await this.store.claimDueTimers(now, leaseUntil, batchSize);
+      const timers = await this.timers.claimDueTimers(now, leaseUntil, batchSize);
       await Promise.all(timers.map((timer) => this.runner.deliverTimer(timer)));
-      const retries = await this.store.claimDueRetries(now, leaseUntil, batchSize);
+      const retries = await this.failures.claimDueRetries(now, leaseUntil, batchSize);
       // In order, so that retried deliveries of one instance keep their sequence.
       for (const retry of retries) await this.runner.redeliver(retry);
       delivered += timers.length + retries.length;

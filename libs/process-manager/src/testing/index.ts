@@ -1,3 +1,3 @@
 export { VirtualClock } from './virtual-clock.js';
 export { ProcessTestFixture, type ProcessTestFixtureOptions } from './process-test-fixture.js';
-export { InMemoryProcessStore } from '../persistence/memory/in-memory-process.store.js';
+export { InMemoryProcessStore } from '../memory/in-memory-process.store.js';

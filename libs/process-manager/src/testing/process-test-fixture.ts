@@ -2,15 +2,15 @@ import { type DynamicModule, type ForwardReference, Module, type Provider, type 
 import { CommandBus, CommandHandlerNotFoundException, CqrsModule, EventBus } from '@nestjs/cqrs';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Subscription } from 'rxjs';
-import { messageTypeName } from '../decorators/message-type.decorator.js';
+import { messageTypeName } from '../kernel/message-type.js';
 import { ProcessMetadataAccessor } from '../definition/process-metadata.accessor.js';
-import type { ProcessStatus } from '../engine/process-context.js';
-import type { ProcessInstance } from '../engine/process-instance.js';
+import type { ProcessStatus } from '../kernel/process-context.js';
+import type { ProcessInstance } from '../kernel/process-instance.js';
 import { ProcessManagerService } from '../operations/process-manager.service.js';
-import { InMemoryProcessStore } from '../persistence/memory/in-memory-process.store.js';
-import { ProcessStore } from '../persistence/process.store.js';
+import { InMemoryProcessStore } from '../memory/in-memory-process.store.js';
+import { PROCESS_STORE } from '../ports/process-store.js';
 import { ProcessManagerModule } from '../process-manager.module.js';
-import { Clock } from '../runtime/clock.js';
+import { Clock } from '../kernel/clock.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { TimerPoller } from '../scheduling/timer.poller.js';
 import { assertEqual, plain, project } from './expectations.js';
@@ -161,7 +161,7 @@ export class ProcessTestFixture {
   /** The instance's pending timers, by name, message type/payload and due time (each only if given). */
   async expectTimers(expected: ExpectedTimer[], correlationKey?: string): Promise<this> {
     const { id } = await this.instance(correlationKey);
-    const timers = [...(this.app.get(ProcessStore) as InMemoryProcessStore).timers.values()]
+    const timers = [...(this.app.get(PROCESS_STORE) as InMemoryProcessStore).timers.values()]
       .filter((timer) => timer.processId === id)
       .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
     const actual = timers.map((timer, index) => {

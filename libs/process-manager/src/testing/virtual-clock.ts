@@ -1,5 +1,5 @@
-import { parseDuration } from '../engine/duration.js';
-import { Clock } from '../runtime/clock.js';
+import { parseDuration } from '../kernel/duration.js';
+import { Clock } from '../kernel/clock.js';
 
 /** A clock that only moves when told: `advance('15m')`, `set(date)`. Provide it as `Clock` in tests. */
 export class VirtualClock extends Clock {

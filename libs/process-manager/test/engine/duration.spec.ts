@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidDurationError } from 'nestjs-process-manager';
-import { parseDuration } from '../../src/engine/duration.js';
+import { parseDuration } from '../../src/kernel/duration.js';
 
 describe('parseDuration()', () => {
   it.each([

@@ -4,7 +4,7 @@ import type { TestingModule } from '@nestjs/testing';
 import { EventBus } from '@nestjs/cqrs';
 import { getMetadata, ProcessManagerService, type ProcessManagerModuleOptions } from 'nestjs-process-manager';
 import { VirtualClock } from 'nestjs-process-manager/testing';
-import { OutboxDispatcher } from '../../src/messaging/outbox.dispatcher.js';
+import { OutboxDispatcher } from '../../src/runtime/outbox.dispatcher.js';
 import { OutboxRelay } from '../../src/scheduling/index.js';
 import { useTestDatabase } from '../support/database.js';
 import { useAppPool } from '../support/fixtures/app-pool.js';

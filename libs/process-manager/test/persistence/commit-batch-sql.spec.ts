@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Decision } from '../../src/engine/decision.js';
-import { ProcessStore } from '../../src/persistence/process.store.js';
+import { PROCESS_STORE } from '../../src/ports/process-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestApp, dataSourceOf } from '../support/test-app.js';
 
@@ -106,7 +106,7 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
   beforeAll(async () => {
     db = await createTestDatabase();
     app = await createTestApp({ url: db.url, providers: [] });
-    store = app.get(ProcessStore) as unknown as Store;
+    store = app.get(PROCESS_STORE) as unknown as Store;
     ds = dataSourceOf(app);
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Decision } from '../../src/engine/decision.js';
 import { ConcurrencyConflictError } from '../../src/errors/index.js';
-import { CommitBatcher } from '../../src/persistence/typeorm/commit-batcher.js';
+import { CommitBatcher } from '../../src/typeorm/commit-batcher.js';
 
 const decision = (id: string, key = id) =>
   ({ instance: { id, type: 't', correlationKey: key } }) as unknown as Decision;

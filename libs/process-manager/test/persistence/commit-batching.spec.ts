@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { EventBus } from '@nestjs/cqrs';
 import { OnEvent, ProcessManager, type ProcessContext } from 'nestjs-process-manager';
-import { TypeOrmProcessStore } from '../../src/persistence/typeorm/typeorm-process.store.js';
+import { TypeOrmProcessStore } from '../../src/typeorm/typeorm-process.store.js';
 import { ProcessRunner } from '../../src/runtime/process-runner.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestApp, dataSourceOf } from '../support/test-app.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { UnhandledExceptionBus } from '@nestjs/cqrs';
 import { catchError, defer, EMPTY, from, mergeMap, type OperatorFunction } from 'rxjs';
-import { getMetadata, withMetadata } from './message-metadata.js';
+import { getMetadata, withMetadata } from '../kernel/message-metadata.js';
 
 const logger = new Logger('ProcessManagerSaga');
 

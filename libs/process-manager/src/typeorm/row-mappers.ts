@@ -1,7 +1,7 @@
-import type { ProcessStatus } from '../../engine/process-context.js';
-import type { ProcessInstance } from '../../engine/process-instance.js';
-import type { MessageMetadata } from '../../messaging/message-metadata.js';
-import type { ClaimedOutboxRecord, DeadLetter, OutboxRecord, TimerRecord } from '../process.store.js';
+import type { ProcessStatus } from '../kernel/process-context.js';
+import type { ProcessInstance } from '../kernel/process-instance.js';
+import type { MessageMetadata } from '../kernel/message-metadata.js';
+import type { ClaimedOutboxRecord, FailureRecord, OutboxRecord, TimerRecord } from '../ports/records.js';
 import type { ProcessEntity } from './entities/process.entity.js';
 
 /** Row shapes of the raw-SQL paths and their mapping to the port's types. */
@@ -128,7 +128,7 @@ export function fromTimerRow(row: TimerRow): TimerRecord {
   };
 }
 
-export function fromDeadLetterRow(row: DeadLetterRow): DeadLetter {
+export function fromDeadLetterRow(row: DeadLetterRow): FailureRecord {
   return {
     id: row.id,
     handler: row.handler,

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
-import { ProcessStore } from '../persistence/process.store.js';
-import { TypeOrmProcessStore } from '../persistence/typeorm/typeorm-process.store.js';
-import { Clock } from '../runtime/clock.js';
-import type { OutgoingMessage } from '../engine/decision.js';
-import { getMetadata } from './message-metadata.js';
-import { MessageTypeRegistry } from './message-type.registry.js';
-import { type Dispatchable, OutboxDispatcher } from './outbox.dispatcher.js';
+import { OutboxStore } from '../ports/outbox-store.js';
+import { TypeOrmProcessStore } from './typeorm-process.store.js';
+import { Clock } from '../kernel/clock.js';
+import type { OutgoingMessage } from '../kernel/outgoing-message.js';
+import { getMetadata } from '../kernel/message-metadata.js';
+import { MessageTypeRegistry } from '../definition/message-type.registry.js';
+import { type Dispatchable, OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
 
 /**
  * The transactional outbox for the app's own code: messages written with the caller's TypeORM
@@ -27,7 +27,7 @@ export class Outbox implements OnModuleInit {
   private readonly afterCommit = new WeakMap<QueryRunner, Dispatchable[]>();
 
   constructor(
-    private readonly store: ProcessStore,
+    private readonly store: OutboxStore,
     private readonly dispatcher: OutboxDispatcher,
     private readonly registry: MessageTypeRegistry,
     private readonly clock: Clock,

@@ -1,5 +1,5 @@
 import type { ICommand, IEvent } from '@nestjs/cqrs';
-import type { MessageMetadata } from '../messaging/message-metadata.js';
+import type { MessageMetadata } from './message-metadata.js';
 
 export type ProcessStatus = 'running' | 'compensating' | 'completed' | 'failed' | 'cancelled';
 

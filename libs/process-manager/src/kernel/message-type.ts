@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { DuplicateMessageTypeError } from '../errors/index.js';
-import { MESSAGE_TYPE_METADATA } from '../process-manager.internal-constants.js';
+import { MESSAGE_TYPE_METADATA } from './constants.js';
 
 /** Name → class for every `@MessageType()`: a static fact, written at import and never mutated after. */
 const namedTypes = new Map<string, Type>();

@@ -1,10 +1,10 @@
 import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { MissingDependencyModuleError } from '../errors/index.js';
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
+import { MissingDependencyModuleError } from './errors/index.js';
+import type { ResolvedProcessManagerOptions } from './kernel/options.js';
 import { InMemoryProcessStore } from './memory/in-memory-process.store.js';
-import type { ProcessStore } from './process.store.js';
+import type { ProcessStore } from './ports/process-store.js';
 import { TypeOrmProcessStore } from './typeorm/typeorm-process.store.js';
 
 /** Resolved at runtime so `forRootAsync` can choose the store and DataSource from config. */

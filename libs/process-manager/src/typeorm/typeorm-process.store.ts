@@ -1,22 +1,27 @@
 import type { OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
-import type { Decision } from '../../engine/decision.js';
-import type { ProcessStatus } from '../../engine/process-context.js';
-import type { ProcessHistoryEntry, ProcessInstance } from '../../engine/process-instance.js';
-import { ConcurrencyConflictError } from '../../errors/index.js';
-import { decodeCursor, encodeCursor, isUuid, listLimit } from '../list-cursor.js';
-import {
-  type ClaimedOutboxRecord,
-  type DeadLetter,
-  type DeadLetterQuery,
-  type ListQuery,
-  type Loaded,
-  type LoadQuery,
-  type OutboxRecord,
-  ProcessStore,
-  type TimerRecord,
-} from '../process.store.js';
+import type { Decision } from '../engine/decision.js';
+import type { ProcessStatus } from '../kernel/process-context.js';
+import type { ProcessHistoryEntry, ProcessInstance } from '../kernel/process-instance.js';
+import { ConcurrencyConflictError } from '../errors/index.js';
+import { decodeCursor, encodeCursor, isUuid, listLimit } from '../ports/list-cursor.js';
+import type { FailureStore } from '../ports/failure-store.js';
+import type { OutboxStore } from '../ports/outbox-store.js';
+import type { ProcessControl } from '../ports/process-control.js';
+import type { ProcessQueries } from '../ports/process-queries.js';
+import type {
+  ClaimedOutboxRecord,
+  DeadLetterQuery,
+  FailureRecord,
+  ListQuery,
+  Loaded,
+  LoadQuery,
+  OutboxRecord,
+  TimerRecord,
+} from '../ports/records.js';
+import type { StepStore } from '../ports/step-store.js';
+import type { TimerStore } from '../ports/timer-store.js';
 import { BATCH_STEP_SQL } from './batch-sql.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { HistoryEntity } from './entities/history.entity.js';
@@ -65,7 +70,9 @@ import {
 import { batchValues, stepValues } from './step-params.js';
 
 /** PostgreSQL through the app's TypeORM DataSource: raw SQL on its pool for the hot path, TypeORM for queries. */
-export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
+export class TypeOrmProcessStore
+  implements StepStore, OutboxStore, TimerStore, FailureStore, ProcessQueries, ProcessControl, OnModuleInit
+{
   private dataSource!: DataSource;
   private pool!: Pool;
 
@@ -75,7 +82,6 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     private readonly resolveDataSource: () => DataSource,
     batching: { enabled: boolean; maxSize: number } = { enabled: false, maxSize: 1 },
   ) {
-    super();
     this.batcher = batching.enabled
       ? new CommitBatcher(
           (decision) => this.commitStep(decision),
@@ -203,7 +209,7 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     return rows[0]?.attempts ?? 0;
   }
 
-  async recordFailure(failure: DeadLetter): Promise<void> {
+  async recordFailure(failure: FailureRecord): Promise<void> {
     await this.pool.query(RECORD_FAILURE_SQL, [
       failure.id,
       failure.handler,
@@ -226,12 +232,12 @@ export class TypeOrmProcessStore extends ProcessStore implements OnModuleInit {
     await this.pool.query(RESOLVE_FAILURE_SQL, [handler, messageId]);
   }
 
-  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]> {
+  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<FailureRecord[]> {
     const { rows } = await this.pool.query<DeadLetterRow>(CLAIM_RETRIES_SQL, [now, leaseUntil, limit]);
     return rows.map(fromDeadLetterRow);
   }
 
-  async deadLetters(query: DeadLetterQuery): Promise<DeadLetter[]> {
+  async deadLetters(query: DeadLetterQuery): Promise<FailureRecord[]> {
     if ([query.processId, query.id].some((id) => id !== undefined && !isUuid(id))) return [];
     const { rows } = await this.pool.query<DeadLetterRow>(LIST_DEAD_LETTERS_SQL, [
       query.processId ?? null,

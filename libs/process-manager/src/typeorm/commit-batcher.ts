@@ -1,5 +1,5 @@
-import type { Decision } from '../../engine/decision.js';
-import { ConcurrencyConflictError } from '../../errors/index.js';
+import type { Decision } from '../engine/decision.js';
+import { ConcurrencyConflictError } from '../errors/index.js';
 
 interface Pending {
   decision: Decision;

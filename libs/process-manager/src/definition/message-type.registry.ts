@@ -1,16 +1,10 @@
 import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { messageTypeName, namedMessageTypes } from '../decorators/message-type.decorator.js';
+import { messageTypeName, namedMessageTypes } from '../kernel/message-type.js';
 import { DuplicateMessageTypeError, UnknownMessageTypeError } from '../errors/index.js';
-import type { OutgoingMessage } from '../engine/decision.js';
-import { type MessageMetadata, withMetadata } from './message-metadata.js';
-import {
-  CQRS_COMMAND_HANDLER_METADATA,
-  CQRS_COMMAND_METADATA,
-} from '../process-manager.internal-constants.js';
-
-/** The kind of an outgoing message decides its bus. */
-export type MessageKind = 'command' | 'event';
+import type { MessageKind, OutgoingMessage } from '../kernel/outgoing-message.js';
+import { type MessageMetadata, withMetadata } from '../kernel/message-metadata.js';
+import { CQRS_COMMAND_HANDLER_METADATA, CQRS_COMMAND_METADATA } from '../kernel/constants.js';
 
 /**
  * Wire name ↔ class for this app: the event classes of `@OnEvent()`, the command classes of the app's

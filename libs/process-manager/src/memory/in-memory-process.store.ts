@@ -1,23 +1,28 @@
-import type { Decision } from '../../engine/decision.js';
+import type { Decision } from '../engine/decision.js';
 import {
   holdsCorrelationKey,
   isLive,
   type ProcessHistoryEntry,
   type ProcessInstance,
-} from '../../engine/process-instance.js';
-import { ConcurrencyConflictError } from '../../errors/index.js';
-import { decodeCursor, encodeCursor, listLimit } from '../list-cursor.js';
-import {
-  type ClaimedOutboxRecord,
-  type DeadLetter,
-  type DeadLetterQuery,
-  type ListQuery,
-  type Loaded,
-  type LoadQuery,
-  type OutboxRecord,
-  ProcessStore,
-  type TimerRecord,
-} from '../process.store.js';
+} from '../kernel/process-instance.js';
+import { ConcurrencyConflictError } from '../errors/index.js';
+import { decodeCursor, encodeCursor, listLimit } from '../ports/list-cursor.js';
+import type { FailureStore } from '../ports/failure-store.js';
+import type { OutboxStore } from '../ports/outbox-store.js';
+import type { ProcessControl } from '../ports/process-control.js';
+import type { ProcessQueries } from '../ports/process-queries.js';
+import type {
+  ClaimedOutboxRecord,
+  DeadLetterQuery,
+  FailureRecord,
+  ListQuery,
+  Loaded,
+  LoadQuery,
+  OutboxRecord,
+  TimerRecord,
+} from '../ports/records.js';
+import type { StepStore } from '../ports/step-store.js';
+import type { TimerStore } from '../ports/timer-store.js';
 
 interface StoredOutbox extends OutboxRecord {
   createdAt: Date;
@@ -39,7 +44,9 @@ const DISPATCH_LEASE_MS = 30_000;
  * The store for users' unit tests: the same rules as PostgreSQL (version check, one active instance
  * per key, inbox), kept in maps. Each commit is synchronous, hence atomic.
  */
-export class InMemoryProcessStore extends ProcessStore {
+export class InMemoryProcessStore
+  implements StepStore, OutboxStore, TimerStore, FailureStore, ProcessQueries, ProcessControl
+{
   private readonly processes = new Map<string, ProcessInstance>();
   /** Every instance id ever created for a (type, correlation key). */
   private readonly idsByKey = new Map<string, string[]>();
@@ -47,7 +54,7 @@ export class InMemoryProcessStore extends ProcessStore {
   private readonly inbox = new Set<string>();
   private readonly associations: { type: string; key: string; value: string; processId: string }[] = [];
   private readonly stalled = new Set<string>();
-  private readonly failures = new Map<string, DeadLetter>();
+  private readonly failures = new Map<string, FailureRecord>();
   readonly outbox = new Map<string, StoredOutbox>();
   readonly timers = new Map<string, StoredTimer>();
 
@@ -163,7 +170,7 @@ export class InMemoryProcessStore extends ProcessStore {
     return this.failures.get(pairKey(handler, messageId))?.attempts ?? 0;
   }
 
-  async recordFailure(failure: DeadLetter): Promise<void> {
+  async recordFailure(failure: FailureRecord): Promise<void> {
     const key = pairKey(failure.handler, failure.messageId);
     const existing = this.failures.get(key);
     this.failures.set(
@@ -181,7 +188,7 @@ export class InMemoryProcessStore extends ProcessStore {
     this.failures.delete(pairKey(handler, messageId));
   }
 
-  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<DeadLetter[]> {
+  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<FailureRecord[]> {
     const due = [...this.failures.values()]
       .filter(
         (failure) => failure.status === 'retrying' && failure.nextAttemptAt && failure.nextAttemptAt <= now,
@@ -192,7 +199,7 @@ export class InMemoryProcessStore extends ProcessStore {
     return due.map(clone);
   }
 
-  async deadLetters(query: DeadLetterQuery): Promise<DeadLetter[]> {
+  async deadLetters(query: DeadLetterQuery): Promise<FailureRecord[]> {
     return [...this.failures.values()]
       .filter((failure) => failure.status === 'dead')
       .filter((failure) => query.processId === undefined || failure.processId === query.processId)

@@ -1,4 +1,4 @@
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
+import type { ResolvedProcessManagerOptions } from './options.js';
 
 /**
  * Delay before attempt `attempt + 1` after `attempt` failures: exponential, capped, with "full jitter"

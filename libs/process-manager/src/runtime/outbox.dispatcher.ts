@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ProcessStore } from '../persistence/process.store.js';
-import { RESOLVED_OPTIONS } from '../process-manager.internal-constants.js';
-import type { ResolvedProcessManagerOptions } from '../process-manager.options.js';
-import { backoffDelay } from '../runtime/backoff.js';
-import { Clock } from '../runtime/clock.js';
-import { CqrsBuses } from '../runtime/cqrs-buses.js';
+import { OutboxStore } from '../ports/outbox-store.js';
+import { RESOLVED_OPTIONS } from '../kernel/constants.js';
+import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
+import { backoffDelay } from '../kernel/backoff.js';
+import { Clock } from '../kernel/clock.js';
+import { CqrsBuses } from './cqrs-buses.js';
 import { DispatchMarker } from './dispatch-marker.js';
-import type { MessageMetadata } from './message-metadata.js';
-import type { MessageKind } from './message-type.registry.js';
+import type { MessageMetadata } from '../kernel/message-metadata.js';
+import type { MessageKind } from '../kernel/outgoing-message.js';
 
 export interface Dispatchable {
   readonly kind: MessageKind;
@@ -36,7 +36,7 @@ export class OutboxDispatcher {
 
   constructor(
     private readonly buses: CqrsBuses,
-    private readonly store: ProcessStore,
+    private readonly store: OutboxStore,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
   ) {}

@@ -1,4 +1,4 @@
-import type { Decision } from '../../engine/decision.js';
+import type { Decision } from '../engine/decision.js';
 
 /** A decision's outbox rows, associations and timers as the step SQL reads them (jsonb_to_recordset). */
 function parts(decision: Decision) {

@@ -1,0 +1,33 @@
+import type { Type } from '@nestjs/common';
+import type { ProcessDefinition, StatefulRoute, StateTransition } from './process-definition.js';
+
+/** The routes a process class compiles to. */
+export interface CompiledProcess {
+  readonly routes: StatefulRoute[];
+  readonly systemRoutes: StatefulRoute[];
+  /** Message classes the app must be able to rebuild from a payload (retries, timers). */
+  readonly messages: Type[];
+  /** State-diagram edges; `undefined` draws them from the handlers' `from` / `to`. */
+  readonly transitions: StateTransition[] | undefined;
+}
+
+/**
+ * A kind of process class with routes of its own (orchestrated sagas). The routing table asks each
+ * registered compiler whether it owns a class; classes nobody owns keep their `@OnEvent()` routes.
+ * Compilers plug into the table, so the table never depends on the kinds it builds.
+ */
+export abstract class ProcessCompiler {
+  /** True when `instance` is a class this compiler builds. */
+  abstract owns(instance: object): boolean;
+  abstract compile(
+    process: ProcessDefinition,
+    instance: object,
+    own: readonly StatefulRoute[],
+    builtIns: readonly StatefulRoute[],
+  ): CompiledProcess;
+  /** The boot error for a class of this kind used without `@ProcessManager()`. */
+  abstract withoutProcessManager(className: string): Error;
+}
+
+/** DI token: the `ProcessCompiler`s of this app. */
+export const PROCESS_COMPILERS = Symbol('process-manager:process-compilers');

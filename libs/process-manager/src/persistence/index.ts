@@ -1,3 +1,0 @@
-export * from './process.store.js';
-export * from './memory/index.js';
-export * from './typeorm/index.js';

@@ -1,1 +1,0 @@
-export * from './in-memory-process.store.js';

@@ -1,3 +1,0 @@
-export * from './entities/index.js';
-export * from './migrations/index.js';
-export * from './typeorm-process.store.js';
