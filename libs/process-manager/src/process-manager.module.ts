@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessDefinitionExplorer } from './definition/process-definition.explorer.js';
 import { ProcessMetadataAccessor } from './definition/process-metadata.accessor.js';
 import { PROCESS_COMPILERS } from './definition/process-compiler.js';
@@ -11,6 +10,7 @@ import { Outbox } from './typeorm/outbox.js';
 import { OutboxDispatcher } from './runtime/outbox.dispatcher.js';
 import { ProcessManagerService } from './operations/process-manager.service.js';
 import { createProcessStore } from './create-process-store.js';
+import { registerTypeOrmEntities } from './typeorm/typeorm-store.factory.js';
 import { FailureStore } from './ports/failure-store.js';
 import { OutboxStore } from './ports/outbox-store.js';
 import { ProcessControl } from './ports/process-control.js';
@@ -18,7 +18,6 @@ import { ProcessQueries } from './ports/process-queries.js';
 import { PROCESS_STORE } from './ports/process-store.js';
 import { StepStore } from './ports/step-store.js';
 import { TimerStore } from './ports/timer-store.js';
-import { PROCESS_MANAGER_ENTITIES } from './typeorm/entities/index.js';
 import {
   type ASYNC_OPTIONS_TYPE,
   ConfigurableModuleClass,
@@ -71,7 +70,7 @@ export class ProcessManagerModule extends ConfigurableModuleClass {
    * entities (`TypeOrmModule.forFeature`), so `autoLoadEntities: true` picks them up.
    */
   static override forRoot(options: ProcessManagerModuleOptions = {}): DynamicModule {
-    if (options.store !== 'memory') registerEntities(options.dataSourceName);
+    if (options.store !== 'memory') registerTypeOrmEntities(options.dataSourceName);
     return super.forRoot(options);
   }
 
@@ -80,17 +79,7 @@ export class ProcessManagerModule extends ConfigurableModuleClass {
    * DataSource; with a named one, add `PROCESS_MANAGER_ENTITIES` to its `entities` yourself.
    */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
-    registerEntities(undefined);
+    registerTypeOrmEntities(undefined);
     return super.forRootAsync(options);
   }
-}
-
-/**
- * Makes `autoLoadEntities: true` pick up the library's entities. `TypeOrmModule.forFeature()` records
- * them for the DataSource when called; we do not import the module it returns, whose repository
- * providers would turn a missing `TypeOrmModule.forRoot()` into an anonymous DI error instead of
- * our `MissingDependencyModuleError` (the store only needs the DataSource).
- */
-function registerEntities(dataSourceName: string | undefined): void {
-  TypeOrmModule.forFeature(PROCESS_MANAGER_ENTITIES, dataSourceName);
 }

@@ -96,6 +96,17 @@ export class ProcessManagerService {
     return this.failures.deadLetters(query);
   }
 
+  /**
+   * Publishes `event` on the EventBus and resolves once every process manager and durable reaction of
+   * this app has taken it (step committed, or failure recorded for retry); rejects when it could not be
+   * recorded at all. For consumers that acknowledge a message only after it is safe (a broker, a queue
+   * table): attach the message's own id first with `withMetadata(event, { messageId })` so a
+   * redelivery is deduped.
+   */
+  deliver(event: object): Promise<void> {
+    return this.runner.deliver(event);
+  }
+
   /** Mermaid `stateDiagram-v2` built from the `from` / `to` of the process's handlers. */
   diagram(type: string): string {
     const process = this.routes.process(type);

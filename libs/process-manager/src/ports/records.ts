@@ -1,5 +1,5 @@
 import type { ProcessStatus } from '../kernel/process-context.js';
-import type { ProcessHistoryEntry, ProcessInstance } from '../kernel/process-instance.js';
+import type { ProcessInstance } from '../kernel/process-instance.js';
 import type { MessageMetadata } from '../kernel/message-metadata.js';
 import type { MessageKind } from '../kernel/outgoing-message.js';
 

@@ -63,6 +63,8 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly env: EngineEnvironment;
   private subscription?: Subscription;
+  /** Events handed to `deliver()`: the EventBus subscription leaves them to it. */
+  private readonly deliveredDirectly = new WeakSet<object>();
   /** Non-start events that found no instance and were ignored (`onMissing: 'ignore'`). */
   missingInstanceCount = 0;
 
@@ -91,7 +93,10 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     this.subscription = this.buses.eventBus
       .pipe(
-        filter((event: object) => this.routes.handles(this.registry.nameOf(event))),
+        filter(
+          (event: object) =>
+            !this.deliveredDirectly.has(event) && this.routes.handles(this.registry.nameOf(event)),
+        ),
         mergeMap((event: object) =>
           defer(() => this.track(this.handle(event))).pipe(
             catchError((error: unknown) => {
@@ -125,6 +130,17 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   /** Resolves once no delivery is running, including those its deliveries caused (test fixtures). */
   async whenIdle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Publishes `event` on the EventBus and resolves once every route of this app took it: its step (or
+   * inbox mark) committed, or its failure was recorded for a retry. Rejects when not even that could be
+   * written, so a consumer that acks after this never acks a lost event.
+   */
+  async deliver(event: object): Promise<void> {
+    this.deliveredDirectly.add(event);
+    this.buses.eventBus.publish(event);
+    await this.track(this.handle(event));
   }
 
   /** Delivers one event to every route that wants it; a failing route never stops the others. */
