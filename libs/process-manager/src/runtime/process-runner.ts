@@ -147,7 +147,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   async handle(event: object): Promise<void> {
     const metadata = this.metadataOf(event);
     const routes = this.routes.routesFor(this.registry.nameOf(event));
-    await Promise.all(routes.map((route) => this.deliver(route, event, metadata)));
+    await Promise.all(routes.map((route) => this.runRoute(route, event, metadata)));
   }
 
   /** Delivers a due timer's message to its own instance; the step's commit removes the timer row. */
@@ -156,7 +156,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     const metadata = { messageId: timer.id, correlationId: timer.processId, occurredAt: timer.dueAt };
     const message = this.registry.fromPayload(timer.messageType, timer.payload, metadata);
     const outcome = route
-      ? await this.track(this.deliver(route, message, metadata, { processId: timer.processId }))
+      ? await this.track(this.runRoute(route, message, metadata, { processId: timer.processId }))
       : undefined;
     if (!route)
       this.logger.error(
@@ -179,7 +179,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     const target = failure.processId !== undefined ? { processId: failure.processId } : undefined;
-    const outcome = await this.track(this.deliver(route, message, failure.metadata, target));
+    const outcome = await this.track(this.runRoute(route, message, failure.metadata, target));
     if (outcome === 'failed') return;
     await this.failureStore.resolveFailure(failure.handler, failure.messageId);
     if (failure.processId && failure.status === 'dead')
@@ -215,12 +215,12 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
         occurredAt: this.clock.now(),
       };
       const route = this.routes.routeTo(instance.type, this.registry.nameOf(notice))!;
-      await this.deliver(route, withMetadata(notice, metadata), metadata, { processId: instance.id });
+      await this.runRoute(route, withMetadata(notice, metadata), metadata, { processId: instance.id });
     }
   }
 
   /** Runs one route; a failure becomes a retry or a dead letter. */
-  private async deliver(
+  private async runRoute(
     route: StatefulRoute | StatelessRoute,
     event: object,
     metadata: MessageMetadata,
