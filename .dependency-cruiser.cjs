@@ -49,7 +49,9 @@ module.exports = {
       comment: 'the core reaches the database and the broker only through its ports',
       severity: 'error',
       from: { path: `${SRC}/(${CORE.join('|')})/` },
-      to: { path: '(^|/)node_modules/(typeorm|@nestjs/typeorm|pg|pg-[^/]+|amqplib|amqp-connection-manager)/' },
+      to: {
+        path: '(^|/)node_modules/(typeorm|@nestjs/typeorm|pg|pg-[^/]+|amqplib|amqp-connection-manager)/',
+      },
     },
     {
       name: 'no-file-cycles',
