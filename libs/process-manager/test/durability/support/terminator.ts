@@ -6,14 +6,50 @@ const TERMINATE_APP_BACKENDS = `
 SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1`;
 
-/**
- * Only backends in the middle of marking outbox rows dispatched (`UPDATE pm_outbox … SET dispatched_at`),
- * terminated while the statement runs.
- */
+/** A statement marking outbox rows dispatched (`UPDATE pm_outbox … SET dispatched_at`), as a SQL regex. */
+const MARK_WRITE = `'update\\s+pm_outbox(\\s+(as\\s+)?\\w+)?\\s+set\\s+dispatched_at'`;
+
+/** Only backends in the middle of marking outbox rows dispatched, terminated while the statement runs. */
 const TERMINATE_MARK_WRITES = `
 SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1
-  AND state = 'active' AND query ~* 'update\\s+pm_outbox(\\s+(as\\s+)?\\w+)?\\s+set\\s+dispatched_at'`;
+  AND state = 'active' AND query ~* ${MARK_WRITE}`;
+
+const APP_ACTIVITY = `
+SELECT count(*) FILTER (WHERE state = 'active')::int AS active,
+       coalesce(bool_or(state = 'active' AND query ~* ${MARK_WRITE}), false) AS marking
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1`;
+
+/**
+ * Resolves at a moment the app is busy on the database: a mark-dispatched write running, or at least
+ * `minActive` statements running at once; after `timeoutMs` regardless. Says which it was.
+ */
+export async function untilBusy(
+  url: string,
+  options: { minActive: number; timeoutMs: number },
+): Promise<string> {
+  const client = new pg.Client({ connectionString: url, application_name: TEST_APPLICATION_NAME });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const deadline = Date.now() + options.timeoutMs;
+    let most = 0;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ active: number; marking: boolean }>(APP_ACTIVITY, [
+        TEST_APPLICATION_NAME,
+      ]);
+      const { active, marking } = rows[0]!;
+      if (marking) return `during a mark write (${active} statements running)`;
+      if (active >= options.minActive) return `with ${active} statements running`;
+      most = Math.max(most, active);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return `after ${options.timeoutMs} ms (at most ${most} statements running)`;
+  } finally {
+    void client.end().catch(() => undefined);
+  }
+}
 
 export interface TerminationStats {
   /** Rounds of "terminate every app backend". */
