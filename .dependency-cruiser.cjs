@@ -17,6 +17,7 @@ const LAYERS = [
   'runtime',
   'scheduling',
   'operations',
+  'health',
   'telemetry',
   'memory',
   'typeorm',

@@ -318,6 +318,7 @@ describe('orders: fulfilment saga with compensations', () => {
       'OrderValidated',
       'InventoryReserved',
       'PaymentCharged',
+      'ProcessManager.Retry', // the operator's retry, on record before the step it re-ran
       'OrderShipped',
     ]);
     expect((await sample.http.get('/dead-letters').expect(200)).body.items).toEqual([]);

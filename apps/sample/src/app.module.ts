@@ -4,7 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessManagerModule } from 'nestjs-process-manager';
 import { CommonModule } from './common/common.module.js';
-import { DashboardModule } from './dashboard/dashboard.module.js';
+import { SampleDashboardModule } from './dashboard/sample-dashboard.module.js';
 import { typeOrmOptions } from './database/typeorm-options.js';
 import { DocumentsModule } from './documents/documents.module.js';
 import { DownstreamModule } from './downstream/downstream.module.js';
@@ -37,7 +37,7 @@ export class AppModule {
         NotificationsModule,
         ProcessesModule,
         HealthModule,
-        DashboardModule,
+        SampleDashboardModule.forRoot(resolved),
       ],
     };
   }

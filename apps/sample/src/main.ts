@@ -13,11 +13,19 @@ const slowDown = process.env.SLOW_DOWN === '1';
 const database = process.env.DATABASE_URL ? undefined : await startEmbeddedDatabase();
 const databaseUrl = process.env.DATABASE_URL ?? database!.url;
 
-const app = await createApp({ databaseUrl, slowDown });
+const dashboard = {
+  token: process.env.DASHBOARD_TOKEN || undefined,
+  readOnly: process.env.DASHBOARD_READ_ONLY === '1',
+};
+const app = await createApp({ databaseUrl, slowDown, dashboard });
 app.enableShutdownHooks();
 await app.listen(port);
 
-logger.log(`Dashboard: http://localhost:${port}/`);
+logger.log(
+  `Dashboard: http://localhost:${port}/process-manager/ · demo panel: http://localhost:${port}/demo/`,
+);
+if (dashboard.token) logger.log('DASHBOARD_TOKEN is set: the dashboard asks for it');
+if (dashboard.readOnly) logger.log('DASHBOARD_READ_ONLY=1: the dashboard is read-only');
 logger.log(`API: /orders, /documents, /reports, /group-checkouts, /processes, /health`);
 if (slowDown) logger.log('SLOW_DOWN=1: the fake downstream services take seconds to answer');
 

@@ -22,6 +22,13 @@ export interface SampleOptions {
   logger?: false | LogLevel[];
   /** Passed to `ProcessManagerModule.forRoot()`. */
   processManager?: ProcessManagerModuleOptions;
+  /** The operations dashboard at `/process-manager`. */
+  dashboard?: {
+    /** Every dashboard API request needs `Authorization: Bearer <token>` (`DASHBOARD_TOKEN`). @default none */
+    token?: string;
+    /** Every write answers 403 (`DASHBOARD_READ_ONLY=1`). @default false */
+    readOnly?: boolean;
+  };
 }
 
 /** `SampleOptions` with every default applied. */
@@ -31,6 +38,7 @@ export interface ResolvedSampleOptions {
   serviceDelayMs: { min: number; max: number };
   paymentTimeout: number | string;
   processManager: ProcessManagerModuleOptions;
+  dashboard: { token: string | undefined; readOnly: boolean };
 }
 
 export const SAMPLE_OPTIONS = Symbol('SAMPLE_OPTIONS');
@@ -44,5 +52,9 @@ export function resolveSampleOptions(options: SampleOptions): ResolvedSampleOpti
       options.serviceDelayMs ?? (slowDown ? { min: 1_500, max: 3_000 } : { min: 150, max: 450 }),
     paymentTimeout: options.paymentTimeout ?? (slowDown ? '30s' : '10s'),
     processManager: { timers: { pollIntervalMs: 250 }, ...options.processManager },
+    dashboard: {
+      token: options.dashboard?.token || undefined,
+      readOnly: options.dashboard?.readOnly ?? false,
+    },
   };
 }

@@ -11,8 +11,20 @@ export type { MessageMetadata } from './kernel/message-metadata.js';
 export { Outbox } from './typeorm/outbox.js';
 export { mapCaused, type MapCausedOptions } from './runtime/rx-operators.js';
 export { ProcessManagerService } from './operations/process-manager.service.js';
+export type { OperatorAudit } from './operations/operator-audit.js';
+export type { ProcessOverview, ProcessTypeOverview } from './operations/process-overview.js';
+export type { RetentionOptions } from './kernel/retention-options.js';
+// Health for @nestjs/terminus (an optional peer, loaded on the first check).
+export {
+  ProcessManagerHealthIndicator,
+  type ProcessManagerHealthDetails,
+  type ProcessManagerHealthResult,
+} from './health/process-manager-health.indicator.js';
+export type { ProcessManagerHealthThresholds } from './health/health-thresholds.js';
+export { TerminusNotInstalledError } from './health/health.errors.js';
 export { Clock, SystemClock } from './kernel/clock.js';
 export { PROCESS_MANAGER_MIGRATIONS } from './typeorm/migrations/index.js';
+export { initializeWithMigrationLock } from './typeorm/migration-lock.js';
 export { PROCESS_MANAGER_ENTITIES } from './typeorm/entities/index.js';
 export {
   ProcessStarted,

@@ -28,9 +28,15 @@ import { type ProcessManagerModuleOptions, withDefaults } from './kernel/options
 import { Clock, SystemClock } from './kernel/clock.js';
 import { CqrsBuses } from './runtime/cqrs-buses.js';
 import { DeliveryFailures } from './runtime/delivery-failures.js';
+import { UndeliverableMessages } from './runtime/undeliverable-messages.js';
 import { ProcessRunner } from './runtime/process-runner.js';
+import { ClaimScopes } from './scheduling/claim-scope.js';
 import { OutboxRelay } from './scheduling/outbox.relay.js';
 import { StuckProcessRecoverer } from './scheduling/stuck-process.recoverer.js';
+import { RetentionJob } from './scheduling/retention.job.js';
+import { RetentionStore } from './ports/retention-store.js';
+import { HealthQueries } from './ports/health-queries.js';
+import { ProcessManagerHealthIndicator } from './health/process-manager-health.indicator.js';
 import { TimerPoller } from './scheduling/timer.poller.js';
 
 /**
@@ -43,7 +49,16 @@ import { TimerPoller } from './scheduling/timer.poller.js';
     { provide: RESOLVED_OPTIONS, inject: [PROCESS_MANAGER_MODULE_OPTIONS], useFactory: withDefaults },
     { provide: Clock, useClass: SystemClock },
     { provide: PROCESS_STORE, inject: [RESOLVED_OPTIONS, ModuleRef], useFactory: createProcessStore },
-    ...[StepStore, OutboxStore, TimerStore, FailureStore, ProcessQueries, ProcessControl].map((port) => ({
+    ...[
+      StepStore,
+      OutboxStore,
+      TimerStore,
+      FailureStore,
+      ProcessQueries,
+      ProcessControl,
+      RetentionStore,
+      HealthQueries,
+    ].map((port) => ({
       provide: port,
       useExisting: PROCESS_STORE,
     })),
@@ -56,13 +71,17 @@ import { TimerPoller } from './scheduling/timer.poller.js';
     OutboxDispatcher,
     Outbox,
     DeliveryFailures,
+    UndeliverableMessages,
     ProcessRunner,
+    ClaimScopes,
     TimerPoller,
     OutboxRelay,
     StuckProcessRecoverer,
+    RetentionJob,
+    ProcessManagerHealthIndicator,
     ProcessManagerService,
   ],
-  exports: [ProcessManagerService, Outbox, Clock],
+  exports: [ProcessManagerService, Outbox, Clock, ProcessManagerHealthIndicator],
 })
 export class ProcessManagerModule extends ConfigurableModuleClass {
   /**

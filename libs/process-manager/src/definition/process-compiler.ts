@@ -1,5 +1,10 @@
 import type { Type } from '@nestjs/common';
-import type { ProcessDefinition, StatefulRoute, StateTransition } from './process-definition.js';
+import type {
+  CommandSentHook,
+  ProcessDefinition,
+  StatefulRoute,
+  StateTransition,
+} from './process-definition.js';
 
 /** The routes a process class compiles to. */
 export interface CompiledProcess {
@@ -9,6 +14,11 @@ export interface CompiledProcess {
   readonly messages: Type[];
   /** State-diagram edges; `undefined` draws them from the handlers' `from` / `to`. */
   readonly transitions: StateTransition[] | undefined;
+  /**
+   * For a process that counts some commands as done once sent (a saga's compensation without `ack`):
+   * the message that tells an instance one of them left, delivered by id once its handler returned.
+   */
+  readonly onCommandSent?: CommandSentHook;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { OnEventOptions } from '../decorators/on-event.decorator.js';
 import type { ProcessManagerOptions } from '../decorators/process-manager.decorator.js';
 import type { ProcessContext } from '../kernel/process-context.js';
+import type { ProcessInstance } from '../kernel/process-instance.js';
 
 /** A stateful handler: one `@OnEvent()` event type of a `@ProcessManager()` method. */
 export interface StatefulRoute {
@@ -54,7 +55,18 @@ export interface ProcessDefinition {
   readonly onStuck: 'notify' | 'resend' | 'fail';
   /** The named-state machine, for diagrams: from `from`/`to`, or from a saga's steps. */
   readonly transitions: readonly StateTransition[];
+  /** Set when the process waits for some of its commands to leave; see `CompiledProcess.onCommandSent`. */
+  readonly onCommandSent?: CommandSentHook;
 }
+
+/**
+ * What to deliver (by id) to an instance once one of its commands was dispatched, or undefined when
+ * it does not wait for that command. Called with the instance as it is now.
+ */
+export type CommandSentHook = (
+  instance: ProcessInstance,
+  command: { readonly type: string; readonly messageId: string },
+) => object | undefined;
 
 /** One edge of a process's state machine; `from: '[*]'` is the start, `from: '*'` any state. */
 export interface StateTransition {

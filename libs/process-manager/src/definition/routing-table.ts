@@ -83,6 +83,13 @@ export class RoutingTable implements OnModuleInit {
   get processes(): ProcessDefinition[] {
     return [...this.processByName.values()];
   }
+
+  /** Every stateless `@OnEvent()` route of the app. */
+  get statelessRoutes(): StatelessRoute[] {
+    return [...this.routesByType.values()]
+      .flat()
+      .filter((route): route is StatelessRoute => route.kind === 'stateless');
+  }
 }
 
 function buildProcesses(
@@ -128,6 +135,7 @@ function buildProcesses(
     systemRoutes.push(...compiled.systemRoutes);
     transitions.push(...(compiled.transitions ?? handlerTransitions(own)));
     compiled.messages.forEach((message) => registry.register(message));
+    if (compiled.onCommandSent) Object.assign(definition, { onCommandSent: compiled.onCommandSent });
     processes.set(name, definition);
   }
   return processes;

@@ -1,10 +1,17 @@
 import { routeFor, type ProcessDefinition, type StatefulRoute } from '../definition/process-definition.js';
 import {
   CorrelationFailedError,
+  InvalidCorrelationValueError,
+  InvalidMessageMetadataError,
+  MessageNotSerializableError,
   MissingCorrelationValueError,
   StateNotSerializableError,
   UnroutableTimerError,
 } from '../errors/index.js';
+import { describeValue } from '../errors/describe-value.js';
+import { describeError } from '../kernel/describe-error.js';
+import { toPlainJson } from '../kernel/plain-json.js';
+import { correlationKeyOf, MAX_NAME_LENGTH, nameProblem, textProblem } from '../kernel/text-rules.js';
 import {
   ProcessCompleted,
   ProcessFailed,
@@ -24,7 +31,6 @@ export interface EngineEnvironment {
   now(): Date;
   newId(): string;
   nameOf(message: object): string;
-  toPayload(message: object): Record<string, unknown>;
 }
 
 export interface StepInput {
@@ -45,12 +51,35 @@ export function correlate(route: StatefulRoute, event: object): string {
   try {
     value = route.correlate(event);
   } catch (error) {
-    throw new CorrelationFailedError(route.process.name, route.messageType, error);
+    throw new CorrelationFailedError(route.process.name, route.messageType, error, describeError(error));
   }
   if (value === undefined || value === null || value === '') {
     throw new MissingCorrelationValueError(route.process.name, route.messageType, route.correlateBy);
   }
-  return String(value);
+  const { key, problem } = correlationKeyOf(value);
+  if (problem !== undefined) {
+    throw new InvalidCorrelationValueError(route.process.name, route.messageType, route.correlateBy, problem);
+  }
+  return key;
+}
+
+/**
+ * Refuses an incoming message whose ids the inbox, the history or the outbox could not store (the
+ * database would reject a NUL, rewrite a lone surrogate, or cut nothing and fail on a 201st character).
+ */
+export function checkMetadata(messageType: string, metadata: MessageMetadata): void {
+  const idProblem = nameProblem(metadata.messageId, MAX_NAME_LENGTH);
+  if (idProblem) {
+    const reason = `(${describeValue(metadata.messageId)}) ${idProblem}`;
+    throw new InvalidMessageMetadataError(messageType, 'messageId', reason);
+  }
+  for (const field of ['correlationId', 'causationId'] as const) {
+    const value: unknown = metadata[field];
+    if (value === undefined || value === null) continue;
+    const problem = typeof value === 'string' ? textProblem(value) : 'is not a string';
+    if (problem)
+      throw new InvalidMessageMetadataError(messageType, field, `(${describeValue(value)}) ${problem}`);
+  }
 }
 
 /**
@@ -188,7 +217,7 @@ function toDecision(
             name: timer.name,
             dueAt: timer.dueAt,
             messageType: env.nameOf(timer.message),
-            payload: env.toPayload(timer.message),
+            payload: payloadOf(before, timer.message, env),
           })),
       cancelled: ctx.cancelled.filter((name) => !ctx.scheduled.some((timer) => timer.name === name)),
       cancelAll: ended,
@@ -206,22 +235,27 @@ function toDecision(
   };
 }
 
+/** The state as the database will give it back, or the first reason it would not (with its path). */
 function toJsonState(state: unknown, instance: ProcessInstance): object {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(state, (_key, value: unknown) => {
-      if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') {
-        throw new TypeError(`a ${typeof value} value`);
-      }
-      return value;
-    });
-  } catch (error) {
-    throw new StateNotSerializableError(instance.type, instance.id, (error as Error).message);
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    const reason = `state is ${describeValue(state)}, not an object`;
+    throw new StateNotSerializableError(instance.type, instance.id, reason);
   }
-  if (json === undefined || typeof state !== 'object' || state === null || Array.isArray(state)) {
-    throw new StateNotSerializableError(instance.type, instance.id, 'state must be an object');
-  }
-  return JSON.parse(json) as object;
+  const { json, refused } = toPlainJson(state, 'state');
+  if (refused) throw new StateNotSerializableError(instance.type, instance.id, refused.toString());
+  return json as object;
+}
+
+/** The payload of a message for its outbox or timer row: what the relay or the poller will rebuild it from. */
+function payloadOf(
+  instance: ProcessInstance,
+  message: object,
+  env: EngineEnvironment,
+): Record<string, unknown> {
+  const type = env.nameOf(message);
+  const { json, refused } = toPlainJson(message, type, true);
+  if (refused) throw new MessageNotSerializableError(`process "${instance.type}"`, type, refused.toString());
+  return json as Record<string, unknown>;
 }
 
 function outgoingMessages(
@@ -253,7 +287,7 @@ function outgoingMessages(
     return {
       kind,
       type: env.nameOf(message),
-      payload: env.toPayload(message),
+      payload: payloadOf(after, message, env),
       metadata,
       message: withMetadata(message, metadata),
     };

@@ -1,7 +1,9 @@
+import { describeValue } from './describe-value.js';
+import { HopelessInputError } from './input.errors.js';
 import { ProcessManagerError } from './process-manager.error.js';
 
 /** An event that a stateful handler takes carries no value to correlate it with. */
-export class MissingCorrelationValueError extends ProcessManagerError {
+export class MissingCorrelationValueError extends HopelessInputError {
   constructor(
     readonly processName: string,
     readonly messageType: string,
@@ -15,26 +17,29 @@ export class MissingCorrelationValueError extends ProcessManagerError {
 }
 
 /** A `correlate` function threw. */
-export class CorrelationFailedError extends ProcessManagerError {
+export class CorrelationFailedError extends HopelessInputError {
   constructor(
     readonly processName: string,
     readonly messageType: string,
     override readonly cause: unknown,
+    /** What it threw, as text (the caller describes it: a thrown value may not even convert to a string). */
+    causeText: string,
   ) {
-    super(`The correlate function of "${processName}" threw for ${messageType}: ${String(cause)}`);
+    super(`The correlate function of "${processName}" threw for ${messageType}: ${causeText}`);
   }
 }
 
-/** A handler left state that cannot be stored as JSON. */
-export class StateNotSerializableError extends ProcessManagerError {
+/** A handler left state that would not come back from the database as it was written. */
+export class StateNotSerializableError extends HopelessInputError {
   constructor(
     readonly processName: string,
     readonly processId: string,
+    /** Where and what, e.g. `state.lines is a Map (store an object or an array of entries)`. */
     readonly reason: string,
   ) {
     super(
-      `State of "${processName}" ${processId} is not JSON-serialisable (${reason}). ` +
-        `Keep state to plain objects, arrays, strings, numbers, booleans and null.`,
+      `State of "${processName}" ${processId} cannot be stored as JSON: ${reason}. ` +
+        `Keep state to plain objects, arrays, strings, finite numbers, booleans and null.`,
     );
   }
 }
@@ -50,10 +55,15 @@ export class UnknownMessageTypeError extends ProcessManagerError {
 }
 
 /** A bad duration such as `'10 minutes'`. */
-export class InvalidDurationError extends ProcessManagerError {
-  constructor(readonly value: unknown) {
+export class InvalidDurationError extends HopelessInputError {
+  constructor(
+    readonly value: unknown,
+    /** Set when the duration reads well but is out of range. */
+    readonly reason?: string,
+  ) {
     super(
-      `Invalid duration ${JSON.stringify(value)}: use milliseconds or '250ms', '30s', '15m', '2h', '7d'.`,
+      `Invalid duration ${describeValue(value)}${reason ? ` (${reason})` : ''}: ` +
+        `use milliseconds or '250ms', '30s', '15m', '2h', '7d'.`,
     );
   }
 }
@@ -124,7 +134,7 @@ export class NoActiveInstanceError extends ProcessManagerError {
 }
 
 /** `ctx.schedule()` of a message the process has no handler for: it could never be delivered. */
-export class UnroutableTimerError extends ProcessManagerError {
+export class UnroutableTimerError extends HopelessInputError {
   constructor(
     readonly processName: string,
     readonly messageType: string,
@@ -137,7 +147,25 @@ export class UnroutableTimerError extends ProcessManagerError {
 
 /** `list({ cursor })` got a cursor that no `list()` returned. */
 export class InvalidCursorError extends ProcessManagerError {
-  constructor(readonly cursor: string) {
-    super(`Invalid list cursor "${cursor}": pass back the nextCursor of a previous list() call.`);
+  constructor(readonly cursor: unknown) {
+    super(
+      `Invalid cursor ${describeValue(cursor)}: pass back the nextCursor of a previous list() or deadLetters() call.`,
+    );
+  }
+}
+
+/** A stateful handler did not settle within `retry.handlerTimeoutMs`; the delivery is retried like any failure. */
+export class HandlerTimeoutError extends ProcessManagerError {
+  constructor(
+    readonly processName: string,
+    readonly handler: string,
+    readonly messageType: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `${handler}() of "${processName}" did not finish ${messageType} within ${timeoutMs} ms; the delivery ` +
+        `is retried with backoff. A handler decides and returns: move waiting I/O into a command handler, ` +
+        `or raise retry.handlerTimeoutMs if it is just slow.`,
+    );
   }
 }

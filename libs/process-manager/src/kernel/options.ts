@@ -1,3 +1,11 @@
+import { checkOptions } from './options-check.js';
+import {
+  DEFAULT_RETENTION,
+  type ResolvedRetentionOptions,
+  type RetentionOptions,
+  resolveRetention,
+} from './retention-options.js';
+
 /** Options of `ProcessManagerModule.forRoot()` / `forRootAsync()`. */
 export interface ProcessManagerModuleOptions {
   /**
@@ -15,6 +23,13 @@ export interface ProcessManagerModuleOptions {
    * @default 10
    */
   conflictRetries?: number;
+  /**
+   * Longest that `app.close()` waits, per stage (the periodic jobs' round in progress, then the
+   * deliveries in flight). What is still running then is logged and left: its claims lapse and another
+   * app instance, or this one after a restart, takes the work again.
+   * @default 10_000
+   */
+  shutdownTimeoutMs?: number;
   /** Handler failures: exponential backoff with jitter. */
   retry?: {
     /** Deliveries (and dispatches) tried in all, the first included. @default 5 */
@@ -25,6 +40,21 @@ export interface ProcessManagerModuleOptions {
     maxDelayMs?: number;
     /** @default 2 */
     factor?: number;
+    /**
+     * Longest a stateful handler may run. A handler still running then fails its delivery with
+     * `HandlerTimeoutError`, which is retried like any failure; its instance takes the next delivery
+     * meanwhile (what the late handler does is discarded: handlers decide, they do no I/O).
+     * @default 30_000
+     */
+    handlerTimeoutMs?: number;
+    /**
+     * Failed deliveries of EventBus events held in memory while their failure cannot be recorded (the
+     * database is unreachable), retried with this backoff until it is back. Past the limit each further
+     * one is dropped with a logged `PendingLimitReachedError` (the EventBus cannot push back on its
+     * publisher). `deliver()` never holds: it rejects, so its sender delivers again.
+     * @default 10_000
+     */
+    pendingLimit?: number;
   };
   /**
    * Group commit: once more than 16 steps are committing at the same time, the steps that queue up
@@ -59,6 +89,13 @@ export interface ProcessManagerModuleOptions {
     relayIntervalMs?: number;
     /** @default 100 */
     batchSize?: number;
+    /**
+     * Longest wait for one message's receiver: a command's handler, or the steps of this app that take
+     * an event. A dispatch still running then counts as failed (retried with backoff by the relay), so
+     * a hung handler never holds up other messages.
+     * @default 30_000
+     */
+    dispatchTimeoutMs?: number;
   };
   /** Stuck-process detection. */
   recovery?: {
@@ -69,6 +106,8 @@ export interface ProcessManagerModuleOptions {
     /** @default 60_000 (1 min) */
     intervalMs?: number;
   };
+  /** Deleting what the library no longer needs, in small batches (`pm:retention`). */
+  retention?: RetentionOptions;
 }
 
 /** Options with every default applied. */
@@ -76,34 +115,51 @@ export interface ResolvedProcessManagerOptions {
   store: 'typeorm' | 'memory';
   dataSourceName: string | undefined;
   conflictRetries: number;
+  shutdownTimeoutMs: number;
   retry: Required<NonNullable<ProcessManagerModuleOptions['retry']>>;
   batching: Required<NonNullable<ProcessManagerModuleOptions['batching']>>;
   timers: Required<NonNullable<ProcessManagerModuleOptions['timers']>>;
   outbox: Required<NonNullable<ProcessManagerModuleOptions['outbox']>>;
   recovery: Required<NonNullable<ProcessManagerModuleOptions['recovery']>>;
+  retention: ResolvedRetentionOptions;
 }
 
 export const DEFAULT_OPTIONS: ResolvedProcessManagerOptions = {
   store: 'typeorm',
   dataSourceName: undefined,
   conflictRetries: 10,
-  retry: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 60_000, factor: 2 },
+  shutdownTimeoutMs: 10_000,
+  retry: {
+    maxAttempts: 5,
+    initialDelayMs: 200,
+    maxDelayMs: 60_000,
+    factor: 2,
+    handlerTimeoutMs: 30_000,
+    pendingLimit: 10_000,
+  },
   batching: { enabled: true, maxSize: 64 },
   timers: { enabled: true, pollIntervalMs: 1_000, batchSize: 100 },
-  outbox: { enabled: true, relayIntervalMs: 5_000, batchSize: 100 },
+  outbox: { enabled: true, relayIntervalMs: 5_000, batchSize: 100, dispatchTimeoutMs: 30_000 },
   recovery: { enabled: true, stuckAfterMs: 300_000, intervalMs: 60_000 },
+  retention: DEFAULT_RETENTION,
 };
 
 /** The one place where defaults are merged (the module builder applies none, sync or async). */
 export function withDefaults(options: ProcessManagerModuleOptions = {}): ResolvedProcessManagerOptions {
+  return checkOptions(merge(options), DEFAULT_OPTIONS);
+}
+
+function merge(options: ProcessManagerModuleOptions): ResolvedProcessManagerOptions {
   return {
     store: options.store ?? DEFAULT_OPTIONS.store,
     dataSourceName: options.dataSourceName,
     conflictRetries: options.conflictRetries ?? DEFAULT_OPTIONS.conflictRetries,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULT_OPTIONS.shutdownTimeoutMs,
     retry: { ...DEFAULT_OPTIONS.retry, ...options.retry },
     batching: { ...DEFAULT_OPTIONS.batching, ...options.batching },
     timers: { ...DEFAULT_OPTIONS.timers, ...options.timers },
     outbox: { ...DEFAULT_OPTIONS.outbox, ...options.outbox },
     recovery: { ...DEFAULT_OPTIONS.recovery, ...options.recovery },
+    retention: resolveRetention(options.retention),
   };
 }

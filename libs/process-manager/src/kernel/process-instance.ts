@@ -16,14 +16,20 @@ export interface ProcessInstance {
   acknowledgedAt?: Date;
 }
 
+/** An instance without its state, as `list({ state: false })` returns it. */
+export type ProcessSummary = Omit<ProcessInstance, 'state'>;
+
 /** One step of an instance: the message in, what went out, the state and status after. */
 export interface ProcessHistoryEntry {
   seq: number;
   processId: string;
   messageType: string;
   messageId: string;
-  /** `handled`; `ignored` when the instance's state or status did not accept the message; `stalled` from recovery. */
-  outcome: 'handled' | 'ignored' | 'stalled' | 'cancelled' | 'acknowledged';
+  /**
+   * `handled`; `ignored` when the instance's state or status did not accept the message; `stalled` from
+   * recovery; `cancelled`, `acknowledged`, `retried`: an operator's action (`note` says who and why).
+   */
+  outcome: 'handled' | 'ignored' | 'stalled' | 'cancelled' | 'acknowledged' | 'retried';
   fromState?: string;
   toState?: string;
   status: ProcessStatus;

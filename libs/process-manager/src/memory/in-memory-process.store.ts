@@ -5,21 +5,34 @@ import {
   type ProcessHistoryEntry,
   type ProcessInstance,
 } from '../kernel/process-instance.js';
+import {
+  DISPATCH_LEASE_MS,
+  HELD_UNTIL_ACKNOWLEDGED_STATUSES,
+  MARKERS,
+  markerMessageId,
+  type MarkerOutcome,
+} from '../ports/store-rules.js';
 import { ConcurrencyConflictError } from '../errors/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../ports/list-cursor.js';
 import type { FailureStore } from '../ports/failure-store.js';
+import type { HealthFigures, HealthQueries } from '../ports/health-queries.js';
+import type { RetentionStore } from '../ports/retention-store.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
 import type { ProcessControl } from '../ports/process-control.js';
 import type { ProcessQueries } from '../ports/process-queries.js';
 import type {
+  ActiveCount,
   ClaimedOutboxRecord,
+  ClaimScope,
   DeadLetterQuery,
   FailureRecord,
   ListQuery,
   Loaded,
   LoadQuery,
+  Lease,
   OutboxRecord,
   TimerRecord,
+  UnclaimableWork,
 } from '../ports/records.js';
 import type { StepStore } from '../ports/step-store.js';
 import type { TimerStore } from '../ports/timer-store.js';
@@ -37,24 +50,33 @@ interface StoredTimer extends TimerRecord {
   lockedUntil?: Date;
 }
 
-/** Mirrors DISPATCH_LEASE_MS of the SQL store. */
-const DISPATCH_LEASE_MS = 30_000;
-
 /**
  * The store for users' unit tests: the same rules as PostgreSQL (version check, one active instance
- * per key, inbox), kept in maps. Each commit is synchronous, hence atomic.
+ * per key, inbox, timers, leases; see ports/store-rules.ts and the contract suite in test/contract),
+ * kept in maps. Each method runs without awaiting, hence atomically.
  */
 export class InMemoryProcessStore
-  implements StepStore, OutboxStore, TimerStore, FailureStore, ProcessQueries, ProcessControl
+  implements
+    StepStore,
+    OutboxStore,
+    TimerStore,
+    FailureStore,
+    ProcessQueries,
+    ProcessControl,
+    RetentionStore,
+    HealthQueries
 {
   private readonly processes = new Map<string, ProcessInstance>();
   /** Every instance id ever created for a (type, correlation key). */
   private readonly idsByKey = new Map<string, string[]>();
   private readonly histories = new Map<string, ProcessHistoryEntry[]>();
-  private readonly inbox = new Set<string>();
+  /** Inbox marks, each with the time it was handled (for retention). */
+  private readonly inbox = new Map<string, Date>();
   private readonly associations: { type: string; key: string; value: string; processId: string }[] = [];
   private readonly stalled = new Set<string>();
   private readonly failures = new Map<string, FailureRecord>();
+  /** Dead letters that were retried with success, by id, until retention deletes them. */
+  private readonly resolvedDeadLetters = new Map<string, { deadLetter: FailureRecord; resolvedAt: Date }>();
   readonly outbox = new Map<string, StoredOutbox>();
   readonly timers = new Map<string, StoredTimer>();
 
@@ -70,16 +92,24 @@ export class InMemoryProcessStore
         .filter((a) => a.type === query.type && a.value === query.correlationKey)
         .filter((a) => query.associationKey === undefined || a.key === query.associationKey)
         .map((a) => this.processes.get(a.processId)!)
-        .find(holdsCorrelationKey);
+        .filter(holdsCorrelationKey)
+        // A value several instances associated goes to the one started first (as LOAD_SQL orders them).
+        .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || compareIds(a.id, b.id))[0];
     return { instance: instance ? clone(instance) : null, handled };
   }
 
   async commit(decision: Decision): Promise<void> {
     const { instance } = decision;
     const current = this.processes.get(instance.id);
-    const versionOk = decision.isNew ? !current : current?.version === decision.expectedVersion;
+    const versionOk = decision.isNew
+      ? !current && decision.expectedVersion === 0
+      : current?.version === decision.expectedVersion &&
+        current.type === instance.type &&
+        current.correlationKey === instance.correlationKey;
     const keyTaken = decision.isNew && this.activeByKey(instance.type, instance.correlationKey) !== undefined;
-    const duplicate = this.inbox.has(pairKey(instance.type, decision.inbox.messageId));
+    const duplicate =
+      this.inbox.has(pairKey(instance.type, decision.inbox.messageId)) ||
+      decision.outgoing.some(({ metadata }) => this.outbox.has(metadata.messageId));
     if (!versionOk || keyTaken || duplicate) throw new ConcurrencyConflictError(instance.id);
 
     this.processes.set(instance.id, clone(instance));
@@ -87,7 +117,7 @@ export class InMemoryProcessStore
       const key = pairKey(instance.type, instance.correlationKey);
       this.idsByKey.set(key, [...(this.idsByKey.get(key) ?? []), instance.id]);
     }
-    this.inbox.add(pairKey(instance.type, decision.inbox.messageId));
+    this.inbox.set(pairKey(instance.type, decision.inbox.messageId), instance.updatedAt);
     this.appendHistory(instance.id, { ...decision.history, seq: instance.version, processId: instance.id });
     if (decision.history.outcome === 'stalled') this.stalled.add(instance.id);
     else this.stalled.delete(instance.id);
@@ -118,7 +148,7 @@ export class InMemoryProcessStore
     at: Date,
   ): Promise<boolean> {
     if (this.inbox.has(pairKey(handler, messageId))) return false;
-    this.inbox.add(pairKey(handler, messageId));
+    this.inbox.set(pairKey(handler, messageId), at);
     this.enqueueAt(records, at);
     return true;
   }
@@ -142,10 +172,19 @@ export class InMemoryProcessStore
     else row.failedAt = now;
   }
 
-  async claimOutbox(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedOutboxRecord[]> {
+  async claimOutbox(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    scope?: ClaimScope,
+  ): Promise<ClaimedOutboxRecord[]> {
     const due = [...this.outbox.values()]
       .filter((row) => !row.dispatchedAt && !row.failedAt && row.availableAt <= now)
-      .sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime())
+      .filter((row) => !scope || this.outboxInScope(row, scope))
+      .sort(
+        (a, b) =>
+          a.availableAt.getTime() - b.availableAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime(),
+      )
       .slice(0, limit);
     for (const row of due) row.availableAt = leaseUntil;
     return due.map(({ processId, kind, type, payload, metadata, attempts }) =>
@@ -153,13 +192,29 @@ export class InMemoryProcessStore
     );
   }
 
-  async claimDueTimers(now: Date, leaseUntil: Date, limit: number): Promise<TimerRecord[]> {
+  async claimDueTimers(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    scope?: ClaimScope,
+  ): Promise<TimerRecord[]> {
     const due = [...this.timers.values()]
       .filter((timer) => timer.dueAt <= now && (!timer.lockedUntil || timer.lockedUntil <= now))
+      .filter((timer) => !scope || routed(scope, timer.processType, timer.messageType))
       .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())
       .slice(0, limit);
     for (const timer of due) timer.lockedUntil = leaseUntil;
-    return due.map(({ lockedUntil: _lockedUntil, ...timer }) => clone(timer));
+    return due.map(({ lockedUntil: _lockedUntil, ...timer }) => {
+      const correlationKey = this.processes.get(timer.processId)?.correlationKey;
+      return clone(correlationKey === undefined ? timer : { ...timer, correlationKey });
+    });
+  }
+
+  async extendTimerLeases(held: readonly Lease[], leaseUntil: Date): Promise<void> {
+    for (const { id, until } of held) {
+      const timer = this.timers.get(id);
+      if (timer?.lockedUntil?.getTime() === until.getTime()) timer.lockedUntil = leaseUntil;
+    }
   }
 
   async deleteTimer(timerId: string): Promise<void> {
@@ -173,30 +228,53 @@ export class InMemoryProcessStore
   async recordFailure(failure: FailureRecord): Promise<void> {
     const key = pairKey(failure.handler, failure.messageId);
     const existing = this.failures.get(key);
+    // A repeat keeps what identifies the delivery (as the SQL upsert does) and takes the new outcome.
+    const { status, attempts, error, stack, lastFailedAt, nextAttemptAt } = failure;
     this.failures.set(
       key,
-      clone({
-        ...failure,
-        id: existing?.id ?? failure.id,
-        processId: failure.processId ?? existing?.processId,
-        firstFailedAt: existing?.firstFailedAt ?? failure.firstFailedAt,
-      }),
+      clone(
+        existing
+          ? {
+              ...existing,
+              ...{ status, attempts, error, stack, lastFailedAt, nextAttemptAt },
+              processId: failure.processId ?? existing.processId,
+            }
+          : failure,
+      ),
     );
   }
 
-  async resolveFailure(handler: string, messageId: string): Promise<void> {
+  async resolveFailure(handler: string, messageId: string, at: Date): Promise<void> {
+    const failure = this.failures.get(pairKey(handler, messageId));
     this.failures.delete(pairKey(handler, messageId));
+    if (failure?.status === 'dead')
+      this.resolvedDeadLetters.set(failure.id, { deadLetter: failure, resolvedAt: at });
   }
 
-  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<FailureRecord[]> {
+  async claimDueRetries(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    scope?: ClaimScope,
+  ): Promise<FailureRecord[]> {
     const due = [...this.failures.values()]
       .filter(
         (failure) => failure.status === 'retrying' && failure.nextAttemptAt && failure.nextAttemptAt <= now,
       )
+      .filter((failure) => !scope || routed(scope, failure.handler, failure.messageType))
       .sort((a, b) => a.nextAttemptAt!.getTime() - b.nextAttemptAt!.getTime())
       .slice(0, limit);
     for (const failure of due) failure.nextAttemptAt = leaseUntil;
     return due.map(clone);
+  }
+
+  async extendRetryLeases(held: readonly Lease[], leaseUntil: Date): Promise<void> {
+    const byId = new Map([...this.failures.values()].map((failure) => [failure.id, failure]));
+    for (const { id, until } of held) {
+      const failure = byId.get(id);
+      if (failure?.status === 'retrying' && failure.nextAttemptAt?.getTime() === until.getTime())
+        failure.nextAttemptAt = leaseUntil;
+    }
   }
 
   async deadLetters(query: DeadLetterQuery): Promise<FailureRecord[]> {
@@ -204,9 +282,21 @@ export class InMemoryProcessStore
       .filter((failure) => failure.status === 'dead')
       .filter((failure) => query.processId === undefined || failure.processId === query.processId)
       .filter((failure) => query.id === undefined || failure.id === query.id)
-      .sort((a, b) => a.firstFailedAt.getTime() - b.firstFailedAt.getTime())
+      .sort((a, b) => a.firstFailedAt.getTime() - b.firstFailedAt.getTime() || compareIds(a.id, b.id))
+      .filter(({ firstFailedAt, id }) => {
+        const after = query.after;
+        const time = after ? firstFailedAt.getTime() - after.firstFailedAt.getTime() : 1;
+        return time > 0 || (time === 0 && compareIds(id, after!.id) > 0);
+      })
       .slice(0, listLimit(query.limit))
       .map(clone);
+  }
+
+  async countDeadLetters(): Promise<{ handler: string; count: number }[]> {
+    const counts = new Map<string, number>();
+    for (const failure of this.failures.values())
+      if (failure.status === 'dead') counts.set(failure.handler, (counts.get(failure.handler) ?? 0) + 1);
+    return [...counts].map(([handler, count]) => ({ handler, count }));
   }
 
   async setLastError(processId: string, error: string): Promise<void> {
@@ -219,18 +309,87 @@ export class InMemoryProcessStore
     if (instance?.lastError === error) instance.lastError = undefined;
   }
 
-  async findStalled(idleSince: Date, limit: number): Promise<ProcessInstance[]> {
+  async findStalled(
+    idleSince: Date,
+    overdueSince: Date,
+    limit: number,
+    types?: readonly string[],
+  ): Promise<ProcessInstance[]> {
+    const pending = (due: Date | undefined) => due !== undefined && due > overdueSince;
     const busy = (id: string) =>
-      [...this.timers.values()].some((timer) => timer.processId === id) ||
-      [...this.outbox.values()].some((row) => row.processId === id && !row.dispatchedAt && !row.failedAt) ||
+      [...this.timers.values()].some((timer) => timer.processId === id && pending(timer.dueAt)) ||
+      [...this.outbox.values()].some(
+        (row) => row.processId === id && !row.dispatchedAt && !row.failedAt && pending(row.availableAt),
+      ) ||
       [...this.failures.values()].some(
-        (failure) => failure.processId === id && failure.status === 'retrying',
+        (failure) =>
+          failure.processId === id && failure.status === 'retrying' && pending(failure.nextAttemptAt),
       );
     return [...this.processes.values()]
       .filter((p) => isLive(p.status) && !this.stalled.has(p.id) && p.updatedAt <= idleSince && !busy(p.id))
+      .filter((p) => !types || types.includes(p.type))
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
       .slice(0, limit)
       .map(clone);
+  }
+
+  async findUnclaimable(overdueSince: Date, scope: ClaimScope, limit: number): Promise<UnclaimableWork[]> {
+    const found = [
+      ...[...this.timers.values()]
+        .filter(
+          (timer) => timer.dueAt <= overdueSince && !routed(scope, timer.processType, timer.messageType),
+        )
+        .slice(0, limit)
+        .map((timer) => ({
+          kind: 'timer' as const,
+          handler: timer.processType,
+          messageType: timer.messageType,
+        })),
+      ...[...this.failures.values()]
+        .filter(
+          (failure) =>
+            failure.status === 'retrying' &&
+            failure.nextAttemptAt !== undefined &&
+            failure.nextAttemptAt <= overdueSince &&
+            !routed(scope, failure.handler, failure.messageType),
+        )
+        .slice(0, limit)
+        .map((failure) => ({
+          kind: 'retry' as const,
+          handler: failure.handler,
+          messageType: failure.messageType,
+        })),
+      ...[...this.outbox.values()]
+        .filter(
+          (row) =>
+            !row.dispatchedAt &&
+            !row.failedAt &&
+            row.availableAt <= overdueSince &&
+            !this.outboxInScope(row, scope),
+        )
+        .slice(0, limit)
+        .map((row) => ({
+          kind: 'outbox' as const,
+          handler: row.processId ? this.processes.get(row.processId)?.type : undefined,
+          messageType: row.type,
+        })),
+    ];
+    const counted = new Map<string, UnclaimableWork>();
+    for (const work of found) {
+      const key = [work.kind, work.handler ?? '', work.messageType].join('\u0000');
+      const entry = counted.get(key) ?? { ...work, count: 0 };
+      entry.count++;
+      counted.set(key, entry);
+    }
+    return [...counted.values()];
+  }
+
+  /** A row this app can rebuild, not written by a process type it does not run. */
+  private outboxInScope(row: StoredOutbox, scope: ClaimScope): boolean {
+    const writer = row.processId ? this.processes.get(row.processId)?.type : undefined;
+    return (
+      scope.messageTypes.includes(row.type) && (writer === undefined || scope.processTypes.includes(writer))
+    );
   }
 
   async resendLastStep(processId: string, now: Date): Promise<number> {
@@ -264,9 +423,13 @@ export class InMemoryProcessStore
     const matching = [...this.processes.values()]
       .filter(
         (p) =>
-          (query.type === undefined || p.type === query.type) && (!statuses || statuses.includes(p.status)),
+          (query.type === undefined || p.type === query.type) &&
+          (!statuses || statuses.includes(p.status)) &&
+          (query.stateName === undefined || p.stateName === query.stateName) &&
+          (query.correlationKey === undefined || p.correlationKey === query.correlationKey) &&
+          (query.updatedBefore === undefined || p.updatedAt.getTime() < query.updatedBefore.getTime()),
       )
-      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : -1))
+      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || compareIds(b.id, a.id))
       .filter(
         (p) =>
           !after ||
@@ -282,17 +445,32 @@ export class InMemoryProcessStore
     return clone(this.histories.get(processId) ?? []);
   }
 
-  async acknowledgeFailure(processId: string, at: Date): Promise<boolean> {
+  async countActive(): Promise<ActiveCount[]> {
+    const counts = new Map<string, ActiveCount>();
+    for (const instance of this.processes.values()) {
+      if (!holdsCorrelationKey(instance)) continue;
+      const key = pairKey(instance.type, instance.status);
+      const count = counts.get(key) ?? { type: instance.type, status: instance.status, count: 0, stalled: 0 };
+      count.count += 1;
+      if (this.stalled.has(instance.id)) count.stalled += 1;
+      counts.set(key, count);
+    }
+    return [...counts.values()];
+  }
+
+  async acknowledgeFailure(processId: string, at: Date, note?: string): Promise<boolean> {
     const instance = this.processes.get(processId);
-    if (!instance || instance.status !== 'failed' || instance.acknowledgedAt) return false;
+    if (!instance || !HELD_UNTIL_ACKNOWLEDGED_STATUSES.includes(instance.status) || instance.acknowledgedAt) {
+      return false;
+    }
     Object.assign(instance, { acknowledgedAt: at, updatedAt: at, version: instance.version + 1 });
-    this.appendMarker(instance, 'acknowledged', at, undefined);
+    this.appendMarker(instance, 'acknowledged', at, note);
     return true;
   }
 
   async cancel(processId: string, reason: string | undefined, at: Date): Promise<boolean> {
     const instance = this.processes.get(processId);
-    if (!instance || (instance.status !== 'running' && instance.status !== 'compensating')) return false;
+    if (!instance || !isLive(instance.status)) return false;
     Object.assign(instance, {
       status: 'cancelled',
       updatedAt: at,
@@ -302,6 +480,88 @@ export class InMemoryProcessStore
     this.appendMarker(instance, 'cancelled', at, reason);
     for (const [id, timer] of this.timers) if (timer.processId === processId) this.timers.delete(id);
     return true;
+  }
+
+  async recordRetry(processId: string, note: string, at: Date): Promise<boolean> {
+    const instance = this.processes.get(processId);
+    if (!instance) return false;
+    Object.assign(instance, { updatedAt: at, version: instance.version + 1 });
+    this.appendMarker(instance, 'retried', at, note);
+    return true;
+  }
+
+  async deleteInboxMarks(before: Date, limit: number): Promise<number> {
+    const old = [...this.inbox].filter(([, handledAt]) => handledAt < before);
+    return deleteOldest(old, limit, ([key]) => this.inbox.delete(key));
+  }
+
+  async deleteDispatchedOutbox(before: Date, limit: number): Promise<number> {
+    const old = [...this.outbox]
+      .filter(([, row]) => row.dispatchedAt !== undefined && row.dispatchedAt < before)
+      .map(([id, row]) => [id, row.dispatchedAt!] as const);
+    return deleteOldest(old, limit, ([id]) => this.outbox.delete(id));
+  }
+
+  async deleteResolvedDeadLetters(before: Date, limit: number): Promise<number> {
+    const old = [...this.resolvedDeadLetters]
+      .filter(([, { resolvedAt }]) => resolvedAt < before)
+      .map(([id, { resolvedAt }]) => [id, resolvedAt] as const);
+    return deleteOldest(old, limit, ([id]) => this.resolvedDeadLetters.delete(id));
+  }
+
+  async deleteFinishedProcesses(before: Date, limit: number): Promise<number> {
+    // Completed or cancelled: since it ended; failed: since it was acknowledged; live: never.
+    const finishedAt = ({ status, completedAt, acknowledgedAt }: ProcessInstance) =>
+      HELD_UNTIL_ACKNOWLEDGED_STATUSES.includes(status)
+        ? acknowledgedAt
+        : isLive(status)
+          ? undefined
+          : completedAt;
+    const pending = new Set([
+      ...[...this.outbox.values()]
+        .filter((row) => !row.dispatchedAt && !row.failedAt)
+        .map((row) => row.processId),
+      ...[...this.failures.values()].map((failure) => failure.processId),
+    ]);
+    const old = [...this.processes.values()]
+      .map((instance) => [instance, finishedAt(instance)] as const)
+      .filter((row): row is readonly [ProcessInstance, Date] => row[1] !== undefined && row[1] < before)
+      .filter(([instance]) => !pending.has(instance.id));
+    return deleteOldest(old, limit, ([instance]) => this.deleteProcess(instance));
+  }
+
+  /** The instance with what cascades from it in PostgreSQL: history, associations, timers. */
+  private deleteProcess({ id, type, correlationKey }: ProcessInstance): void {
+    this.processes.delete(id);
+    this.histories.delete(id);
+    this.stalled.delete(id);
+    const key = pairKey(type, correlationKey);
+    const others = (this.idsByKey.get(key) ?? []).filter((other) => other !== id);
+    if (others.length > 0) this.idsByKey.set(key, others);
+    else this.idsByKey.delete(key);
+    for (let i = this.associations.length - 1; i >= 0; i--)
+      if (this.associations[i]!.processId === id) this.associations.splice(i, 1);
+    for (const [timerId, timer] of this.timers) if (timer.processId === id) this.timers.delete(timerId);
+  }
+
+  async healthFigures(now: Date, scope?: ClaimScope): Promise<HealthFigures> {
+    const earliest = (dates: Date[]) =>
+      dates.length === 0 ? undefined : new Date(Math.min(...dates.map((date) => date.getTime())));
+    return {
+      oldestPendingOutboxAt: earliest(
+        [...this.outbox.values()]
+          .filter((row) => !row.dispatchedAt && !row.failedAt && (!scope || this.outboxInScope(row, scope)))
+          .map((row) => row.createdAt),
+      ),
+      oldestDueTimerAt: earliest(
+        [...this.timers.values()]
+          .filter(
+            (timer) => timer.dueAt <= now && (!scope || routed(scope, timer.processType, timer.messageType)),
+          )
+          .map((timer) => timer.dueAt),
+      ),
+      openDeadLetters: [...this.failures.values()].filter((failure) => failure.status === 'dead').length,
+    };
   }
 
   private activeByKey(type: string, correlationKey: string): ProcessInstance | undefined {
@@ -335,17 +595,12 @@ export class InMemoryProcessStore
     }
   }
 
-  private appendMarker(
-    instance: ProcessInstance,
-    outcome: 'acknowledged' | 'cancelled',
-    at: Date,
-    note?: string,
-  ): void {
+  private appendMarker(instance: ProcessInstance, outcome: MarkerOutcome, at: Date, note?: string): void {
     this.appendHistory(instance.id, {
       seq: instance.version,
       processId: instance.id,
-      messageType: outcome === 'cancelled' ? 'ProcessManager.Cancel' : 'ProcessManager.AcknowledgeFailure',
-      messageId: `${outcome}:${instance.version}`,
+      messageType: MARKERS[outcome].messageType,
+      messageId: markerMessageId(outcome, instance.version),
       outcome,
       fromState: instance.stateName,
       toState: instance.stateName,
@@ -363,9 +618,30 @@ export class InMemoryProcessStore
   }
 }
 
+/** Deletes the `limit` oldest of `rows` (each with its age's date) with `remove`; returns how many. */
+function deleteOldest<T extends readonly [unknown, Date]>(
+  rows: T[],
+  limit: number,
+  remove: (row: T) => void,
+): number {
+  const oldest = rows.sort((a, b) => a[1].getTime() - b[1].getTime()).slice(0, limit);
+  oldest.forEach(remove);
+  return oldest.length;
+}
+
 /** `type` + `key` as one map key (inbox, failures, correlation). */
+function routed(scope: ClaimScope, handler: string, messageType: string): boolean {
+  return scope.routes.some((route) => route.handler === handler && route.messageType === messageType);
+}
+
 function pairKey(type: string, key: string): string {
   return `${type}\u0000${key}`;
+}
+
+/** Uuids compare as PostgreSQL compares them (bytewise, i.e. as lower-case hex text). */
+function compareIds(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function clone<T>(value: T): T {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RoutingTable } from '../definition/routing-table.js';
 import type { ProcessStatus } from '../kernel/process-context.js';
-import type { ProcessHistoryEntry, ProcessInstance } from '../kernel/process-instance.js';
+import type { ProcessHistoryEntry, ProcessInstance, ProcessSummary } from '../kernel/process-instance.js';
 import {
   DeadLetterNotFoundError,
   InvalidProcessStatusError,
@@ -9,15 +9,23 @@ import {
   UnknownProcessTypeError,
 } from '../errors/index.js';
 import { isLive } from '../kernel/process-instance.js';
-import { MAX_LIST_LIMIT } from '../ports/list-cursor.js';
+import {
+  decodeDeadLetterCursor,
+  encodeDeadLetterCursor,
+  listLimit,
+  MAX_LIST_LIMIT,
+} from '../ports/list-cursor.js';
+import { checkCorrelationKey, checkListQuery, checkText } from './argument-checks.js';
 import { FailureStore } from '../ports/failure-store.js';
 import { ProcessControl } from '../ports/process-control.js';
 import { ProcessQueries } from '../ports/process-queries.js';
-import type { DeadLetter } from '../ports/records.js';
+import type { DeadLetter, DeadLetterPage, FailureRecord, ListQuery } from '../ports/records.js';
 import { OutboxRelay } from '../scheduling/outbox.relay.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { Clock } from '../kernel/clock.js';
 import { stateDiagram } from './state-diagram.js';
+import { auditNote, type OperatorAudit } from './operator-audit.js';
+import type { ProcessOverview } from './process-overview.js';
 
 /** Inspect and operate process instances: the API behind dashboards and runbooks. */
 @Injectable()
@@ -37,15 +45,22 @@ export class ProcessManagerService {
   }
 
   /** The active instance (running, compensating, or failed and unacknowledged) for a key. */
-  find(type: string, correlationKey: string): Promise<ProcessInstance | null> {
-    return this.queries.find(type, correlationKey);
+  async find(type: string, correlationKey: string): Promise<ProcessInstance | null> {
+    checkText('find()', 'type', type);
+    return this.queries.find(type, checkCorrelationKey('find()', correlationKey));
   }
 
-  /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
-  list(
-    query: { type?: string; status?: ProcessStatus | ProcessStatus[]; limit?: number; cursor?: string } = {},
-  ): Promise<{ items: ProcessInstance[]; nextCursor?: string }> {
-    return this.queries.list(query);
+  /**
+   * Newest first; pass `nextCursor` back as `cursor` for the next page. Filters: type, status (one or
+   * several), stateName, correlationKey (in any status), updatedBefore. `state: false` lists summaries:
+   * the instances without their state, which the store then does not even read.
+   */
+  list(query: ListQuery & { state: false }): Promise<{ items: ProcessSummary[]; nextCursor?: string }>;
+  list(query?: ListQuery): Promise<{ items: ProcessInstance[]; nextCursor?: string }>;
+  async list(query: ListQuery = {}): Promise<{ items: ProcessSummary[]; nextCursor?: string }> {
+    const page = await this.queries.list(checkListQuery(query));
+    if (query.state !== false) return page;
+    return { ...page, items: page.items.map(({ state: _state, ...summary }) => summary) };
   }
 
   /** Every step of an instance, ordered by seq. */
@@ -53,15 +68,21 @@ export class ProcessManagerService {
     return this.queries.history(processId);
   }
 
-  /** Frees the correlation key of a failed instance so a new one can start. */
-  async acknowledgeFailure(processId: string): Promise<void> {
-    if (await this.control.acknowledgeFailure(processId, this.clock.now())) return;
+  /** Frees the correlation key of a failed instance so a new one can start; `audit` goes in its history. */
+  async acknowledgeFailure(processId: string, audit?: Partial<OperatorAudit>): Promise<void> {
+    const note = auditNote(audit);
+    const write = () => this.control.acknowledgeFailure(processId, this.clock.now(), note);
+    if (await this.runner.exclusive(processId, write)) return;
     throw await this.whyNot(processId, 'acknowledge');
   }
 
   /** Ends a running or compensating instance as cancelled; its timers are dropped. */
-  async cancel(processId: string, reason?: string): Promise<void> {
-    if (await this.control.cancel(processId, reason, this.clock.now())) return;
+  async cancel(processId: string, reason?: string, audit?: Pick<OperatorAudit, 'actor'>): Promise<void> {
+    checkText('cancel()', 'reason', reason, true);
+    checkText('cancel()', 'the actor', audit?.actor, true);
+    const note = auditNote({ reason, actor: audit?.actor });
+    const write = () => this.control.cancel(processId, note, this.clock.now());
+    if (await this.runner.exclusive(processId, write)) return;
     throw await this.whyNot(processId, 'cancel');
   }
 
@@ -69,13 +90,15 @@ export class ProcessManagerService {
    * Re-runs the instance's dead-lettered deliveries, oldest first. With none, a live instance's last
    * step is re-dispatched (same messageIds, so receivers dedupe): the cure for a stuck instance.
    */
-  async retry(processId: string): Promise<void> {
+  async retry(processId: string, audit?: Partial<OperatorAudit>): Promise<void> {
     const instance = await this.queries.get(processId);
     if (!instance) throw new ProcessNotFoundError(processId);
-    const deadLetters = await this.failures.deadLetters({ processId, limit: MAX_LIST_LIMIT });
+    const deadLetters = await this.allDeadLetters(processId);
+    if (deadLetters.length === 0 && !isLive(instance.status))
+      throw new InvalidProcessStatusError(processId, 'retry', instance.status);
+    await this.control.recordRetry(processId, auditNote(audit, retried(deadLetters))!, this.clock.now());
     for (const deadLetter of deadLetters) await this.runner.redeliver(deadLetter);
     if (deadLetters.length === 0) {
-      if (!isLive(instance.status)) throw new InvalidProcessStatusError(processId, 'retry', instance.status);
       await this.control.resendLastStep(processId, this.clock.now());
       await this.relay.tickOnce();
     }
@@ -85,15 +108,77 @@ export class ProcessManagerService {
    * Re-runs one dead letter by its id — the way to retry a stateless handler's delivery, which has no
    * process id. Gone on success; on failure it stays dead with the new error.
    */
-  async retryDeadLetter(deadLetterId: string): Promise<void> {
+  async retryDeadLetter(deadLetterId: string, audit?: Partial<OperatorAudit>): Promise<void> {
     const [deadLetter] = await this.failures.deadLetters({ id: deadLetterId, limit: 1 });
     if (!deadLetter) throw new DeadLetterNotFoundError(deadLetterId);
+    if (deadLetter.processId !== undefined)
+      await this.control.recordRetry(
+        deadLetter.processId,
+        auditNote(audit, retried([deadLetter]))!,
+        this.clock.now(),
+      );
     await this.runner.redeliver(deadLetter);
   }
 
-  /** Deliveries whose attempts ran out, oldest first. */
-  deadLetters(query: { limit?: number } = {}): Promise<DeadLetter[]> {
-    return this.failures.deadLetters(query);
+  /**
+   * Deliveries whose attempts ran out, oldest first; all of them, or one instance's. A page holds
+   * `limit` (default 50, at most 500); when more follow, the array's `nextCursor` (not enumerated, so
+   * the page stays a plain array for JSON and equality) is passed back as `cursor` for the next page.
+   */
+  async deadLetters(
+    query: { limit?: number; processId?: string; cursor?: string } = {},
+  ): Promise<DeadLetterPage> {
+    const limit = listLimit(query.limit, 'deadLetters()');
+    checkText('deadLetters()', 'processId', query.processId, true);
+    const after = query.cursor === undefined ? undefined : decodeDeadLetterCursor(query.cursor);
+    const { processId } = query;
+    const page: DeadLetterPage = await this.failures.deadLetters({ processId, limit, after });
+    const last = page.at(-1);
+    if (page.length < limit || !last) return page;
+    const more = await this.failures.deadLetters({ processId, limit: 1, after: last });
+    if (more.length > 0) {
+      const nextCursor = encodeDeadLetterCursor(last);
+      Object.defineProperty(page, 'nextCursor', { value: nextCursor, enumerable: false });
+    }
+    return page;
+  }
+
+  /** Every dead letter of an instance, page after page. */
+  private async allDeadLetters(processId: string): Promise<FailureRecord[]> {
+    const all: FailureRecord[] = [];
+    let page = await this.failures.deadLetters({ processId, limit: MAX_LIST_LIMIT });
+    all.push(...page);
+    while (page.length === MAX_LIST_LIMIT) {
+      page = await this.failures.deadLetters({ processId, limit: MAX_LIST_LIMIT, after: page.at(-1) });
+      all.push(...page);
+    }
+    return all;
+  }
+
+  /**
+   * Every registered process type with its instances that hold a key (running, compensating, failed
+   * and unacknowledged), those reported stuck and its open dead letters. Reads only those rows, so it
+   * stays quick however many finished instances the table keeps.
+   */
+  async overview(): Promise<ProcessOverview> {
+    const [active, deadLetters] = await Promise.all([
+      this.queries.countActive(),
+      this.failures.countDeadLetters(),
+    ]);
+    const types = this.routes.processes.map(({ name }) => {
+      const of = (status: ProcessStatus) =>
+        active.find((count) => count.type === name && count.status === status);
+      return {
+        type: name,
+        running: of('running')?.count ?? 0,
+        compensating: of('compensating')?.count ?? 0,
+        failed: of('failed')?.count ?? 0,
+        stalled: (of('running')?.stalled ?? 0) + (of('compensating')?.stalled ?? 0),
+        deadLetters: deadLetters.find((count) => count.handler === name)?.count ?? 0,
+      };
+    });
+    const known = new Set(types.map((type) => type.type));
+    return { types, otherDeadLetters: deadLetters.filter((count) => !known.has(count.handler)) };
   }
 
   /**
@@ -120,4 +205,11 @@ export class ProcessManagerService {
     const status = instance.acknowledgedAt ? `${instance.status} and already acknowledged` : instance.status;
     return new InvalidProcessStatusError(processId, operation, status);
   }
+}
+
+/** What a retry re-runs, for its history row. */
+function retried(deadLetters: readonly DeadLetter[]): string {
+  if (deadLetters.length === 0) return "Retry: the last step's commands re-sent";
+  const types = [...new Set(deadLetters.map((letter) => letter.messageType))].join(', ');
+  return `Retry of ${deadLetters.length} dead letter${deadLetters.length === 1 ? '' : 's'} (${types})`;
 }

@@ -1,4 +1,4 @@
-import type { ClaimedOutboxRecord, OutboxRecord } from './records.js';
+import type { ClaimedOutboxRecord, ClaimScope, OutboxRecord } from './records.js';
 
 /** The outbox as the dispatcher, the relay and the app's own `Outbox` use it. */
 export abstract class OutboxStore {
@@ -15,6 +15,16 @@ export abstract class OutboxStore {
     retryAt: Date | null,
     now: Date,
   ): Promise<void>;
-  /** Leases undispatched rows that are due, oldest first; rows leased by another claimer are skipped. */
-  abstract claimOutbox(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedOutboxRecord[]>;
+  /**
+   * Leases undispatched rows that are due, the earliest available (then created) taking precedence
+   * under `limit`, returned in no particular order; rows leased by another claimer are skipped,
+   * and so are rows outside `scope`: of a type this app cannot rebuild, or written by a process type it
+   * does not run. No scope: every row.
+   */
+  abstract claimOutbox(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    scope?: ClaimScope,
+  ): Promise<ClaimedOutboxRecord[]>;
 }

@@ -1,7 +1,9 @@
 import type { FailureStore } from './failure-store.js';
+import type { HealthQueries } from './health-queries.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { ProcessControl } from './process-control.js';
 import type { ProcessQueries } from './process-queries.js';
+import type { RetentionStore } from './retention-store.js';
 import type { StepStore } from './step-store.js';
 import type { TimerStore } from './timer-store.js';
 
@@ -11,7 +13,9 @@ export type ProcessStore = StepStore &
   TimerStore &
   FailureStore &
   ProcessQueries &
-  ProcessControl;
+  ProcessControl &
+  RetentionStore &
+  HealthQueries;
 
 /** DI token of the adapter instance; each port is an alias of it. */
 export const PROCESS_STORE = Symbol('process-manager:process-store');

@@ -7,9 +7,12 @@ export interface LoadQuery {
   type: string;
   /** Load this very instance (timers, retries) instead of correlating. */
   processId?: string;
-  /** Correlation value: the instance's key, or an associated value. */
+  /**
+   * Correlation value: the instance's key, or an associated value. The key's holder comes first; a value
+   * that several live instances associated loads the one started first.
+   */
   correlationKey: string;
-  /** Restricts association lookups to this key name. */
+  /** Looks only at values associated under this key name (not at instance keys). */
   associationKey: string | undefined;
   messageId: string;
 }
@@ -21,11 +24,27 @@ export interface Loaded {
   handled: boolean;
 }
 
+/** How many instances of a type hold their key in a status; `stalled` of them were reported stuck. */
+export interface ActiveCount {
+  type: string;
+  status: ProcessStatus;
+  count: number;
+  stalled: number;
+}
+
 export interface ListQuery {
   type?: string;
   status?: ProcessStatus | ProcessStatus[];
   limit?: number;
   cursor?: string;
+  /** Instances in this named state. */
+  stateName?: string;
+  /** Instances with this correlation key, in any status (the business key's whole story). */
+  correlationKey?: string;
+  /** Instances last changed before this time. */
+  updatedBefore?: Date;
+  /** `false`: leave each instance's state out (a summary; a store need not even read it). */
+  state?: boolean;
 }
 
 /** A row of the outbox as the dispatcher and relay see it. */
@@ -51,6 +70,40 @@ export interface TimerRecord {
   dueAt: Date;
   messageType: string;
   payload: Record<string, unknown>;
+  /**
+   * The instance's correlation key, when the claim knows it: the delivery queues behind the instance's
+   * other deliveries in this app under it (the runner re-queues if the instance turns out to hold another).
+   */
+  correlationKey?: string;
+}
+
+/**
+ * What this app can deliver. Claims take only rows inside it, so services with different process
+ * classes on one database never take (and fail on) each other's timers, retries and outbox rows.
+ */
+export interface ClaimScope {
+  /** Process types this app runs. */
+  readonly processTypes: readonly string[];
+  /** Each handler here (a process type, or `Class.method` of a stateless one) with a message type it takes. */
+  readonly routes: readonly { readonly handler: string; readonly messageType: string }[];
+  /** Message types this app can rebuild from a stored row. */
+  readonly messageTypes: readonly string[];
+}
+
+/** A claim this app still holds: the row and the lease end it was given. */
+export interface Lease {
+  id: string;
+  until: Date;
+}
+
+/** Due work of a kind and type that no claim in this app takes (`ClaimScope`), for the log. */
+export interface UnclaimableWork {
+  kind: 'timer' | 'retry' | 'outbox';
+  /** Process type (timers), handler (retries), or the writing process's type if any (outbox). */
+  handler: string | undefined;
+  messageType: string;
+  /** Rows of this kind, handler and type found, up to the query's limit. */
+  count: number;
 }
 
 /** A failed delivery as operators see it: what failed, for which instance, how often and why. */
@@ -71,6 +124,9 @@ export interface DeadLetter {
   lastFailedAt: Date;
 }
 
+/** A page of `deadLetters()`: the array, with `nextCursor` (not enumerable) when more follow. */
+export type DeadLetterPage = DeadLetter[] & { readonly nextCursor?: string };
+
 /** A failed delivery as the store keeps it: retried with backoff while `retrying`, parked when `dead`. */
 export interface FailureRecord extends DeadLetter {
   status: 'retrying' | 'dead';
@@ -82,4 +138,6 @@ export interface DeadLetterQuery {
   /** One dead letter by its id. */
   id?: string;
   limit?: number;
+  /** Only those after this one in (firstFailedAt, id) order: the next page. */
+  after?: { firstFailedAt: Date; id: string };
 }

@@ -3,8 +3,8 @@ import type { Loaded, LoadQuery, OutboxRecord } from './records.js';
 
 /**
  * The runner's port: load an instance, commit one step. A Decision commits whole or not at all,
- * guarded by the instance version, the (type, key) slot and the inbox; a lost race is a
- * `ConcurrencyConflictError`.
+ * guarded by the instance version (with its type and key unchanged), the (type, key) slot, the inbox
+ * and the ids of its outgoing messages; a lost race is a `ConcurrencyConflictError`.
  */
 export abstract class StepStore {
   abstract load(query: LoadQuery): Promise<Loaded>;

@@ -1,5 +1,6 @@
 /**
- * Serialises work per key inside one app, so events for one instance run one after another and
+ * Serialises work per instance inside one app (keyed by `instanceKey`): events, timers, retries,
+ * operator actions and stall reports for one instance run one after another, so that
  * optimistic-concurrency conflicts only happen between app instances.
  */
 export class InstanceQueue {

@@ -8,6 +8,11 @@ import { OrchestratedSaga, sagaProgram } from './orchestrated-saga.js';
 import { InvalidSagaDefinitionError, SagaNotBegunError } from './saga.errors.js';
 import type { SagaProgram } from './saga-program.js';
 import { sagaTransitions } from './saga-diagram.js';
+import {
+  compensationSent,
+  hasUnacknowledgedCompensation,
+  SagaCompensationSent,
+} from './saga-compensation-sent.js';
 import { SagaRun } from './saga-run.js';
 import { isSagaState, type SagaState } from './saga-state.js';
 import { SAGA_TIMER_MESSAGES, type SagaStepRetryDue, type SagaStepTimedOut } from './saga-timers.js';
@@ -62,6 +67,8 @@ function compileSaga(
   });
   const onReply = interpret(program, (run, event) => run.receive(event));
   const onTimer = interpret(program, (run, event) => run.timer(event as SagaStepTimedOut | SagaStepRetryDue));
+  const onSent = interpret(program, (run, event) => run.compensationSent(event as SagaCompensationSent));
+  const awaitsSends = hasUnacknowledgedCompensation(program);
   return {
     routes: [
       ...own.map((handler) => sagaHandler(program, handler)),
@@ -70,8 +77,12 @@ function compileSaga(
     systemRoutes: [
       ...builtIns.map((handler) => sagaHandler(program, handler)),
       ...SAGA_TIMER_MESSAGES.map((type) => route(type, onTimer)),
+      ...(awaitsSends ? [route(SagaCompensationSent, onSent)] : []),
     ],
-    messages: [...replies, ...SAGA_TIMER_MESSAGES],
+    messages: [...replies, ...SAGA_TIMER_MESSAGES, SagaCompensationSent],
+    onCommandSent: awaitsSends
+      ? (instance, command) => compensationSent(program, instance, command)
+      : undefined,
     transitions: sagaTransitions(
       program,
       own.filter((handler) => handler.start).map((handler) => handler.messageType),

@@ -15,6 +15,7 @@ import {
   stepAt,
 } from './saga-program.js';
 import { retryDelay } from './saga-step.js';
+import type { SagaCompensationSent } from './saga-compensation-sent.js';
 import { isSagaState, type SagaState, type SagaStepStatus } from './saga-state.js';
 import {
   type SagaPhase,
@@ -90,6 +91,20 @@ export class SagaRun<D extends object> {
     }
     delete active.state.retryAt;
     this.send(active, message.phase);
+  }
+
+  /** The command of the compensation in flight (one without `ack`) was dispatched: the step is undone. */
+  compensationSent(receipt: SagaCompensationSent): void {
+    const active = this.active();
+    const current =
+      active?.step.name === receipt.step &&
+      active.state.status === 'compensating' &&
+      active.state.compensationAttempts === receipt.attempt &&
+      active.step.compensation?.success.length === 0;
+    if (!current)
+      return this.note(`stale receipt of ${receipt.step} compensation ${receipt.attempt}: nothing changed`);
+    this.setStatus(active, 'compensated');
+    this.compensateNext();
   }
 
   /**
@@ -206,15 +221,16 @@ export class SagaRun<D extends object> {
     this.compensateNext();
   }
 
-  /** Undoes the completed steps, last first; returns while one awaits its acknowledgement. */
+  /**
+   * Undoes the completed steps, last first, one at a time: each compensation is done once its `ack`
+   * arrives, or, without `ack`, once its command was dispatched (`SagaCompensationSent`).
+   */
   private compensateNext(): void {
     for (const step of [...this.program.steps].reverse()) {
       const active = stepAt(this.state, step);
       if (active.state.status !== 'completed' || !step.compensation) continue;
-      const acknowledged = step.compensation.success.length > 0;
-      this.setStatus(active, acknowledged ? 'compensating' : 'compensated');
-      this.send(active, 'compensation');
-      if (acknowledged) return;
+      this.setStatus(active, 'compensating');
+      return this.send(active, 'compensation');
     }
     const { processId, processType, correlationKey } = this.ctx;
     this.ctx.publish(new ProcessCompensated(processId, processType, correlationKey));

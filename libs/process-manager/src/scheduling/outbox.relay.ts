@@ -6,7 +6,7 @@ import { OutboxStore } from '../ports/outbox-store.js';
 import { RESOLVED_OPTIONS } from '../kernel/constants.js';
 import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
 import { Clock } from '../kernel/clock.js';
-import { ProcessRunner } from '../runtime/process-runner.js';
+import { ClaimScopes } from './claim-scope.js';
 import { PeriodicJob } from './periodic-job.js';
 
 export const OUTBOX_RELAY_INTERVAL = 'pm:outbox-relay';
@@ -23,13 +23,19 @@ export class OutboxRelay extends PeriodicJob {
   constructor(
     private readonly store: OutboxStore,
     private readonly dispatcher: OutboxDispatcher,
-    private readonly runner: ProcessRunner,
     private readonly registry: MessageTypeRegistry,
+    private readonly scopes: ClaimScopes,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
     @Optional() schedulerRegistry?: SchedulerRegistry,
   ) {
-    super(schedulerRegistry, OUTBOX_RELAY_INTERVAL, options.outbox.enabled, options.outbox.relayIntervalMs);
+    super(schedulerRegistry, {
+      name: OUTBOX_RELAY_INTERVAL,
+      enabled: options.outbox.enabled,
+      intervalMs: options.outbox.relayIntervalMs,
+      switchedOffBy: 'outbox.enabled',
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+    });
   }
 
   protected async work(): Promise<number> {
@@ -38,14 +44,15 @@ export class OutboxRelay extends PeriodicJob {
       now,
       new Date(now.getTime() + CLAIM_LEASE_MS),
       this.options.outbox.batchSize,
+      this.scopes.current,
     );
-    const exhausted = await this.dispatcher.dispatch(
+    // The dispatcher sends different instances' rows side by side, so one hung receiver holds up only its own.
+    await this.dispatcher.dispatch(
       rows.map((row) => ({
         ...row,
         message: this.registry.fromPayload(row.type, row.payload, row.metadata),
       })),
     );
-    await this.runner.notifyDispatchFailures(exhausted);
     return rows.length;
   }
 }

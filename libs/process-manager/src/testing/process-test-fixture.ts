@@ -72,6 +72,7 @@ export class ProcessTestFixture {
           timers: { enabled: false },
           outbox: { enabled: false },
           recovery: { enabled: false },
+          retention: { enabled: false },
         }),
         ...(options.imports ?? []),
       ],

@@ -1,4 +1,4 @@
-import { DISPATCH_LEASE_MS } from './process-sql.js';
+import { DISPATCH_LEASE } from './process-sql.js';
 
 /**
  * The steps of several instances in ONE statement (one round trip, one commit): the set-based form
@@ -61,7 +61,7 @@ WITH d AS MATERIALIZED (
 ), o AS (
   INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
   SELECT m.id, ok.id, m.kind, m.type, m.payload, m.metadata, ok.updated_at,
-    ok.updated_at + interval '${DISPATCH_LEASE_MS / 1000} seconds'
+    ok.updated_at + ${DISPATCH_LEASE}
   FROM unnest($22::uuid[], $23::uuid[], $24::text[], $25::text[], $26::jsonb[], $27::jsonb[])
     AS m(owner, id, kind, type, payload, metadata)
   JOIN ok ON ok.id = m.owner

@@ -1,5 +1,6 @@
 import type { Decision } from '../engine/decision.js';
 import { ConcurrencyConflictError } from '../errors/index.js';
+import { instanceKey } from '../runtime/instance-key.js';
 
 interface Pending {
   decision: Decision;
@@ -27,7 +28,9 @@ export class CommitBatcher {
      * Statements in flight before steps start to queue. Below it every step commits on its own at once
      * (small batches cost PostgreSQL more than they save); above it, when the database is the
      * bottleneck, the queue turns into large batches. 16 is where one-statement-per-step stops scaling
-     * on our 2-core benchmark machine (see README "Performance").
+     * on our 2-core benchmark machine (see README "Performance"). 0 sends every step, even a lone one,
+     * through the batch statement, one statement at a time: the store contract suite (test/contract)
+     * runs that way so that every rule is checked on BATCH_STEP_SQL as well.
      */
     private readonly maxConcurrent = 16,
   ) {}
@@ -40,7 +43,7 @@ export class CommitBatcher {
   }
 
   private pump(): void {
-    while (this.running < this.maxConcurrent && this.queue.length > 0) {
+    while (this.running < Math.max(this.maxConcurrent, 1) && this.queue.length > 0) {
       const batch = this.take();
       this.running++;
       void this.run(batch).finally(() => {
@@ -57,7 +60,7 @@ export class CommitBatcher {
     for (let index = 0; index < this.queue.length && batch.length < this.maxSize;) {
       const pending = this.queue[index]!;
       const { id, type, correlationKey } = pending.decision.instance;
-      const keys = [id, `${type}\u0000${correlationKey}`];
+      const keys = [id, instanceKey(type, correlationKey)];
       if (keys.some((key) => instances.has(key))) {
         index++;
         continue;
@@ -70,7 +73,9 @@ export class CommitBatcher {
   }
 
   private async run(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) return settle(batch[0]!, () => this.commitOne(batch[0]!.decision));
+    if (batch.length === 1 && this.maxConcurrent > 0) {
+      return settle(batch[0]!, () => this.commitOne(batch[0]!.decision));
+    }
     let written: Set<string>;
     try {
       written = await this.commitMany(batch.map(({ decision }) => decision));

@@ -7,7 +7,8 @@ import { Clock } from '../kernel/clock.js';
 import type { OutgoingMessage } from '../kernel/outgoing-message.js';
 import { getMetadata } from '../kernel/message-metadata.js';
 import { MessageTypeRegistry } from '../definition/message-type.registry.js';
-import { type Dispatchable, OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
+import type { Dispatchable } from '../runtime/dispatchable.js';
+import { OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
 
 /**
  * The transactional outbox for the app's own code: messages written with the caller's TypeORM

@@ -3,14 +3,25 @@
  * Each commit is ONE statement: data-modifying CTEs run atomically, so state, inbox, history, outbox,
  * associations and timers are written together or not at all, in one round trip.
  */
+import {
+  DISPATCH_LEASE_MS,
+  HELD_UNTIL_ACKNOWLEDGED_STATUSES,
+  LIVE_STATUSES,
+  MARKERS,
+  type MarkerOutcome,
+} from '../ports/store-rules.js';
 
-/** The fast path owns fresh outbox rows this long; after that (a crash) the relay takes them. */
-export const DISPATCH_LEASE_MS = 30_000;
-const DISPATCH_LEASE = `interval '${DISPATCH_LEASE_MS / 1000} seconds'`;
+/** The fast path owns fresh outbox rows for DISPATCH_LEASE_MS; after that (a crash) the relay takes them. */
+export const DISPATCH_LEASE = `interval '${DISPATCH_LEASE_MS / 1000} seconds'`;
+
+/** A status list as SQL: `('running', 'compensating')`. */
+export function sqlStatuses(statuses: readonly string[]): string {
+  return `(${statuses.map((status) => `'${status}'`).join(', ')})`;
+}
 
 /** The statuses that hold the (type, key) slot, as in the partial unique index pm_process_active_key_uq. */
 export function activePredicate(alias: string): string {
-  return `(${alias}.status IN ('running', 'compensating') OR (${alias}.status = 'failed' AND ${alias}.acknowledged_at IS NULL))`;
+  return `(${alias}.status IN ${sqlStatuses(LIVE_STATUSES)} OR (${alias}.status IN ${sqlStatuses(HELD_UNTIL_ACKNOWLEDGED_STATUSES)} AND ${alias}.acknowledged_at IS NULL))`;
 }
 
 /** Loads by id (timers, retries, operations): $1 type, $2 process id, $3 message id. */
@@ -29,7 +40,7 @@ LEFT JOIN LATERAL (
       ($4::text IS NULL AND q.correlation_key = $2)
       OR q.id IN (SELECT process_id FROM pm_association WHERE type = $1 AND value = $2 AND ($4::text IS NULL OR key = $4))
     )
-  ORDER BY (q.correlation_key = $2) DESC
+  ORDER BY (q.correlation_key = $2) DESC, q.started_at, q.id
   LIMIT 1
 ) p ON true`;
 
@@ -112,28 +123,44 @@ SET attempts = attempts + 1, last_error = $2, available_at = COALESCE($3, availa
 WHERE id = $1`;
 
 /** Ends or acknowledges an instance outside any event: $1 id, $2 at, $3 note. */
-const MARKER_TAIL = (messageType: string, outcome: string) => `
+const MARKER_TAIL = (outcome: MarkerOutcome) => `
 , h AS (
   INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, note, at)
-  SELECT p.id, p.version, '${messageType}', '${outcome}:' || p.version, '${outcome}', p.state_name, p.state_name, p.status, '[]', $3, $2 FROM p
+  SELECT p.id, p.version, '${MARKERS[outcome].messageType}', '${outcome}:' || p.version, '${outcome}', p.state_name, p.state_name, p.status, '[]', $3, $2 FROM p
 )`;
 
 export const ACKNOWLEDGE_SQL = `
 WITH p AS (
   UPDATE pm_process SET acknowledged_at = $2, updated_at = $2, version = version + 1
-  WHERE id = $1 AND status = 'failed' AND acknowledged_at IS NULL
+  WHERE id = $1 AND status IN ${sqlStatuses(HELD_UNTIL_ACKNOWLEDGED_STATUSES)} AND acknowledged_at IS NULL
   RETURNING id, version, status, state_name
-)${MARKER_TAIL('ProcessManager.AcknowledgeFailure', 'acknowledged')}
+)${MARKER_TAIL('acknowledged')}
 SELECT count(*)::int AS changed FROM p`;
 
 export const CANCEL_SQL = `
 WITH p AS (
   UPDATE pm_process SET status = 'cancelled', updated_at = $2, completed_at = $2, version = version + 1
-  WHERE id = $1 AND status IN ('running', 'compensating')
+  WHERE id = $1 AND status IN ${sqlStatuses(LIVE_STATUSES)}
   RETURNING id, version, status, state_name
-)${MARKER_TAIL('ProcessManager.Cancel', 'cancelled')}
+)${MARKER_TAIL('cancelled')}
 , t AS (DELETE FROM pm_timer WHERE process_id IN (SELECT id FROM p))
 SELECT count(*)::int AS changed FROM p`;
+
+/** An operator's retry, as a history row of its own (the version moves, so the row has its seq). */
+export const RECORD_RETRY_SQL = `
+WITH p AS (
+  UPDATE pm_process SET updated_at = $2, version = version + 1
+  WHERE id = $1
+  RETURNING id, version, status, state_name
+)${MARKER_TAIL('retried')}
+SELECT count(*)::int AS changed FROM p`;
+
+/** Active instances per type and status: its predicate is the partial index pm_process_active_key_uq's. */
+export const COUNT_ACTIVE_SQL = `
+SELECT p.type, p.status, count(*)::int AS count, count(p.stalled_at)::int AS stalled
+FROM pm_process p
+WHERE ${activePredicate('p')}
+GROUP BY p.type, p.status`;
 
 /** Constraint violations that mean "someone else got there first": re-load and re-run. */
 export const RACE_CONSTRAINTS = new Set([

@@ -42,6 +42,22 @@ export function fromProcessRow(row: ProcessRow): ProcessInstance {
   });
 }
 
+/** Every column of pm_process but the state: what a summary listing reads. */
+export const SUMMARY_COLUMNS = [
+  'id',
+  'type',
+  'correlationKey',
+  'status',
+  'stateName',
+  'version',
+  'startedAt',
+  'updatedAt',
+  'completedAt',
+  'acknowledgedAt',
+  'stalledAt',
+  'lastError',
+] as const satisfies readonly (keyof ProcessEntity)[];
+
 export function fromEntity(entity: ProcessEntity): ProcessInstance {
   return {
     id: entity.id,
@@ -76,6 +92,8 @@ export type TimerRow = {
   due_at: Date;
   message_type: string;
   payload: Record<string, unknown>;
+  /** The instance's key, joined in by the claim. */
+  correlation_key?: string | null;
 };
 
 export type DeadLetterRow = {
@@ -125,6 +143,7 @@ export function fromTimerRow(row: TimerRow): TimerRecord {
     dueAt: row.due_at,
     messageType: row.message_type,
     payload: row.payload,
+    ...(row.correlation_key != null && { correlationKey: row.correlation_key }),
   };
 }
 

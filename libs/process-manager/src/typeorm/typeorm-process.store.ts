@@ -1,4 +1,4 @@
-import type { OnModuleInit } from '@nestjs/common';
+import { Logger, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import type { Decision } from '../engine/decision.js';
@@ -11,14 +11,18 @@ import type { OutboxStore } from '../ports/outbox-store.js';
 import type { ProcessControl } from '../ports/process-control.js';
 import type { ProcessQueries } from '../ports/process-queries.js';
 import type {
+  ActiveCount,
   ClaimedOutboxRecord,
+  ClaimScope,
   DeadLetterQuery,
   FailureRecord,
   ListQuery,
   Loaded,
   LoadQuery,
   OutboxRecord,
+  Lease,
   TimerRecord,
+  UnclaimableWork,
 } from '../ports/records.js';
 import type { StepStore } from '../ports/step-store.js';
 import type { TimerStore } from '../ports/timer-store.js';
@@ -30,6 +34,7 @@ import {
   ACKNOWLEDGE_SQL,
   activePredicate,
   CANCEL_SQL,
+  COUNT_ACTIVE_SQL,
   ENQUEUE_SQL,
   HANDLED_SQL,
   INSERT_STEP_SQL,
@@ -39,6 +44,7 @@ import {
   MARK_DISPATCHED_SQL,
   RACE_CONSTRAINTS,
   REACTION_SQL,
+  RECORD_RETRY_SQL,
   UPDATE_STEP_SQL,
 } from './process-sql.js';
 import {
@@ -48,6 +54,7 @@ import {
   fromOutboxRow,
   fromProcessRow,
   fromTimerRow,
+  SUMMARY_COLUMNS,
   toOutboxJson,
   type OutboxRow,
   type ProcessRow,
@@ -58,42 +65,81 @@ import {
   CLEAR_LAST_ERROR_SQL,
   CLAIM_RETRIES_SQL,
   CLAIM_TIMERS_SQL,
+  EXTEND_RETRY_LEASES_SQL,
+  EXTEND_TIMER_LEASES_SQL,
+  FIND_UNCLAIMABLE_SQL,
+  fromUnclaimableRow,
+  type UnclaimableRow,
+  leaseParams,
+  outboxParams,
+  routeParams,
   DELETE_TIMER_SQL,
   FAILURE_ATTEMPTS_SQL,
   FIND_STALLED_SQL,
   LIST_DEAD_LETTERS_SQL,
+  COUNT_DEAD_LETTERS_SQL,
   RECORD_FAILURE_SQL,
   RESEND_LAST_STEP_SQL,
   RESOLVE_FAILURE_SQL,
   SET_LAST_ERROR_SQL,
 } from './scheduling-sql.js';
 import { batchValues, stepValues } from './step-params.js';
+import { guardPool } from './pool-guard.js';
+import { checkSchema } from './schema-check.js';
+import type { HealthFigures, HealthQueries } from '../ports/health-queries.js';
+import type { RetentionStore } from '../ports/retention-store.js';
+import { HEALTH_FIGURES_SQL, type HealthFiguresRow } from './health-sql.js';
+import {
+  DELETE_DISPATCHED_OUTBOX_SQL,
+  DELETE_FINISHED_PROCESSES_SQL,
+  DELETE_INBOX_MARKS_SQL,
+  DELETE_RESOLVED_DEAD_LETTERS_SQL,
+} from './retention-sql.js';
 
 /** PostgreSQL through the app's TypeORM DataSource: raw SQL on its pool for the hot path, TypeORM for queries. */
 export class TypeOrmProcessStore
-  implements StepStore, OutboxStore, TimerStore, FailureStore, ProcessQueries, ProcessControl, OnModuleInit
+  implements
+    StepStore,
+    OutboxStore,
+    TimerStore,
+    FailureStore,
+    ProcessQueries,
+    ProcessControl,
+    RetentionStore,
+    HealthQueries,
+    OnModuleInit
 {
+  private readonly logger = new Logger(TypeOrmProcessStore.name);
   private dataSource!: DataSource;
   private pool!: Pool;
 
   private readonly batcher: CommitBatcher | undefined;
 
+  /**
+   * @param batching `maxConcurrent` is internal (not a module option): the batcher's threshold, 0 to send
+   *   every step through the batch statement (see `CommitBatcher`).
+   */
   constructor(
     private readonly resolveDataSource: () => DataSource,
-    batching: { enabled: boolean; maxSize: number } = { enabled: false, maxSize: 1 },
+    batching: { enabled: boolean; maxSize: number; maxConcurrent?: number } = { enabled: false, maxSize: 1 },
   ) {
     this.batcher = batching.enabled
       ? new CommitBatcher(
           (decision) => this.commitStep(decision),
           (decisions) => this.commitSteps(decisions),
           batching.maxSize,
+          batching.maxConcurrent,
         )
       : undefined;
   }
 
-  onModuleInit(): void {
+  /** Runs after every provider exists, so after `TypeOrmModule` initialised the DataSource (and migrated it). */
+  async onModuleInit(): Promise<void> {
     this.dataSource = this.resolveDataSource();
-    this.pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const driver = this.dataSource.driver as unknown as { master: Pool; slaves?: Pool[] };
+    this.pool = driver.master;
+    for (const pool of [driver.master, ...(driver.slaves ?? [])]) guardPool(pool, this.logger);
+    await checkSchema(this.dataSource);
   }
 
   async load(query: LoadQuery): Promise<Loaded> {
@@ -190,14 +236,30 @@ export class TypeOrmProcessStore
     await this.pool.query(MARK_DISPATCH_FAILED_SQL, [messageId, error, retryAt, now]);
   }
 
-  async claimOutbox(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedOutboxRecord[]> {
-    const { rows } = await this.pool.query<OutboxRow>(CLAIM_OUTBOX_SQL, [now, leaseUntil, limit]);
+  async claimOutbox(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    scope?: ClaimScope,
+  ): Promise<ClaimedOutboxRecord[]> {
+    const params = [now, leaseUntil, limit, ...outboxParams(scope)];
+    const { rows } = await this.pool.query<OutboxRow>(CLAIM_OUTBOX_SQL, params);
     return rows.map(fromOutboxRow);
   }
 
-  async claimDueTimers(now: Date, leaseUntil: Date, limit: number): Promise<TimerRecord[]> {
-    const { rows } = await this.pool.query<TimerRow>(CLAIM_TIMERS_SQL, [now, leaseUntil, limit]);
+  async claimDueTimers(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    scope?: ClaimScope,
+  ): Promise<TimerRecord[]> {
+    const params = [now, leaseUntil, limit, ...routeParams(scope)];
+    const { rows } = await this.pool.query<TimerRow>(CLAIM_TIMERS_SQL, params);
     return rows.map(fromTimerRow);
+  }
+
+  async extendTimerLeases(held: readonly Lease[], leaseUntil: Date): Promise<void> {
+    if (held.length > 0) await this.pool.query(EXTEND_TIMER_LEASES_SQL, leaseParams(held, leaseUntil));
   }
 
   async deleteTimer(timerId: string): Promise<void> {
@@ -228,13 +290,23 @@ export class TypeOrmProcessStore
     ]);
   }
 
-  async resolveFailure(handler: string, messageId: string): Promise<void> {
-    await this.pool.query(RESOLVE_FAILURE_SQL, [handler, messageId]);
+  async resolveFailure(handler: string, messageId: string, at: Date): Promise<void> {
+    await this.pool.query(RESOLVE_FAILURE_SQL, [handler, messageId, at]);
   }
 
-  async claimDueRetries(now: Date, leaseUntil: Date, limit: number): Promise<FailureRecord[]> {
-    const { rows } = await this.pool.query<DeadLetterRow>(CLAIM_RETRIES_SQL, [now, leaseUntil, limit]);
+  async claimDueRetries(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    scope?: ClaimScope,
+  ): Promise<FailureRecord[]> {
+    const params = [now, leaseUntil, limit, ...routeParams(scope)];
+    const { rows } = await this.pool.query<DeadLetterRow>(CLAIM_RETRIES_SQL, params);
     return rows.map(fromDeadLetterRow);
+  }
+
+  async extendRetryLeases(held: readonly Lease[], leaseUntil: Date): Promise<void> {
+    if (held.length > 0) await this.pool.query(EXTEND_RETRY_LEASES_SQL, leaseParams(held, leaseUntil));
   }
 
   async deadLetters(query: DeadLetterQuery): Promise<FailureRecord[]> {
@@ -243,8 +315,15 @@ export class TypeOrmProcessStore
       query.processId ?? null,
       listLimit(query.limit),
       query.id ?? null,
+      query.after?.firstFailedAt ?? null,
+      query.after?.id ?? null,
     ]);
     return rows.map(fromDeadLetterRow);
+  }
+
+  async countDeadLetters(): Promise<{ handler: string; count: number }[]> {
+    const { rows } = await this.pool.query<{ handler: string; count: number }>(COUNT_DEAD_LETTERS_SQL);
+    return rows;
   }
 
   async clearLastError(processId: string, error: string): Promise<void> {
@@ -255,9 +334,21 @@ export class TypeOrmProcessStore
     await this.pool.query(SET_LAST_ERROR_SQL, [processId, error]);
   }
 
-  async findStalled(idleSince: Date, limit: number): Promise<ProcessInstance[]> {
-    const { rows } = await this.pool.query<ProcessRow>(FIND_STALLED_SQL, [idleSince, limit]);
+  async findStalled(
+    idleSince: Date,
+    overdueSince: Date,
+    limit: number,
+    types?: readonly string[],
+  ): Promise<ProcessInstance[]> {
+    const params = [idleSince, limit, overdueSince, types ?? null];
+    const { rows } = await this.pool.query<ProcessRow>(FIND_STALLED_SQL, params);
     return rows.map(fromProcessRow);
+  }
+
+  async findUnclaimable(overdueSince: Date, scope: ClaimScope, limit: number): Promise<UnclaimableWork[]> {
+    const params = [overdueSince, ...routeParams(scope), scope.processTypes, scope.messageTypes, limit];
+    const { rows } = await this.pool.query<UnclaimableRow>(FIND_UNCLAIMABLE_SQL, params);
+    return rows.map(fromUnclaimableRow);
   }
 
   async resendLastStep(processId: string, now: Date): Promise<number> {
@@ -291,6 +382,12 @@ export class TypeOrmProcessStore
     if (query.type !== undefined) builder.andWhere('p.type = :type', { type: query.type });
     if (query.status !== undefined)
       builder.andWhere('p.status IN (:...statuses)', { statuses: [query.status].flat() });
+    const { stateName, correlationKey, updatedBefore } = query;
+    if (stateName !== undefined) builder.andWhere('p.state_name = :stateName', { stateName });
+    if (correlationKey !== undefined)
+      builder.andWhere('p.correlation_key = :correlationKey', { correlationKey });
+    if (updatedBefore !== undefined) builder.andWhere('p.updated_at < :updatedBefore', { updatedBefore });
+    if (query.state === false) builder.select(SUMMARY_COLUMNS.map((column) => `p.${column}`));
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       builder.andWhere(
@@ -328,9 +425,24 @@ export class TypeOrmProcessStore
     }));
   }
 
-  async acknowledgeFailure(processId: string, at: Date): Promise<boolean> {
+  async countActive(): Promise<ActiveCount[]> {
+    const { rows } = await this.pool.query<ActiveCount>(COUNT_ACTIVE_SQL);
+    return rows;
+  }
+
+  async acknowledgeFailure(processId: string, at: Date, note?: string): Promise<boolean> {
     if (!isUuid(processId)) return false;
-    const { rows } = await this.pool.query<{ changed: number }>(ACKNOWLEDGE_SQL, [processId, at, null]);
+    const { rows } = await this.pool.query<{ changed: number }>(ACKNOWLEDGE_SQL, [
+      processId,
+      at,
+      note ?? null,
+    ]);
+    return rows[0]!.changed === 1;
+  }
+
+  async recordRetry(processId: string, note: string, at: Date): Promise<boolean> {
+    if (!isUuid(processId)) return false;
+    const { rows } = await this.pool.query<{ changed: number }>(RECORD_RETRY_SQL, [processId, at, note]);
     return rows[0]!.changed === 1;
   }
 
@@ -338,6 +450,38 @@ export class TypeOrmProcessStore
     if (!isUuid(processId)) return false;
     const { rows } = await this.pool.query<{ changed: number }>(CANCEL_SQL, [processId, at, reason ?? null]);
     return rows[0]!.changed === 1;
+  }
+
+  deleteInboxMarks(before: Date, limit: number): Promise<number> {
+    return this.deleteRows(DELETE_INBOX_MARKS_SQL, before, limit);
+  }
+
+  deleteDispatchedOutbox(before: Date, limit: number): Promise<number> {
+    return this.deleteRows(DELETE_DISPATCHED_OUTBOX_SQL, before, limit);
+  }
+
+  deleteResolvedDeadLetters(before: Date, limit: number): Promise<number> {
+    return this.deleteRows(DELETE_RESOLVED_DEAD_LETTERS_SQL, before, limit);
+  }
+
+  deleteFinishedProcesses(before: Date, limit: number): Promise<number> {
+    return this.deleteRows(DELETE_FINISHED_PROCESSES_SQL, before, limit);
+  }
+
+  private async deleteRows(sql: string, before: Date, limit: number): Promise<number> {
+    const { rowCount } = await this.pool.query(sql, [before, limit]);
+    return rowCount ?? 0;
+  }
+
+  async healthFigures(now: Date, scope?: ClaimScope): Promise<HealthFigures> {
+    const params = [now, ...outboxParams(scope), ...routeParams(scope)];
+    const { rows } = await this.pool.query<HealthFiguresRow>(HEALTH_FIGURES_SQL, params);
+    const row = rows[0]!;
+    return {
+      oldestPendingOutboxAt: row.oldest_pending_outbox_at ?? undefined,
+      oldestDueTimerAt: row.oldest_due_timer_at ?? undefined,
+      openDeadLetters: row.open_dead_letters,
+    };
   }
 
   private processes() {

@@ -49,15 +49,34 @@ describe('state serialisation', () => {
     await expect(replace).rejects.toThrow(StateNotSerializableError);
   });
 
-  it('stores the JSON form of serialisable state', async () => {
+  it.each<[string, (state: Record<string, unknown>) => void, string]>([
+    ['a Map', (state) => void (state.lines = new Map()), 'state.lines is a Map'],
+    ['a Date', (state) => void (state.when = new Date(0)), 'state.when is a Date'],
+    ['NaN', (state) => void (state.total = Number.NaN), 'state.total is NaN'],
+    ['Infinity', (state) => void (state.total = Number.POSITIVE_INFINITY), 'state.total is Infinity'],
+    [
+      'a class instance',
+      (state) => void (state.total = new OrderPlaced('o-1', 1)),
+      'state.total is an OrderPlaced instance',
+    ],
+    ['a NUL character', (state) => void (state.note = 'a\u0000b'), 'state.note contains a NUL character'],
+    ['a lone surrogate', (state) => void (state.note = 'a\ud800'), 'state.note contains a lone surrogate'],
+  ])(
+    'refuses state that JSON or PostgreSQL would change (%s), naming the path',
+    async (_what, mutate, path) => {
+      await expect(stepWith(mutate)).rejects.toThrow(StateNotSerializableError);
+      await expect(stepWith(mutate)).rejects.toThrow(path);
+    },
+  );
+
+  it('stores plain state as it is, leaving out undefined properties', async () => {
     const decision = await stepWith((state) => {
-      state.when = new Date('2030-01-01T00:00:00.000Z');
-      state.nested = { list: [1, 'two', null] };
+      state.nested = { list: [1, 'two', null, { deep: true }] };
+      state.gone = undefined;
     });
-    expect(decision.instance.state).toEqual({
+    expect(decision.instance.state).toStrictEqual({
       total: 1,
-      when: '2030-01-01T00:00:00.000Z',
-      nested: { list: [1, 'two', null] },
+      nested: { list: [1, 'two', null, { deep: true }] },
     });
   });
 });

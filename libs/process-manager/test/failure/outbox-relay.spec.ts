@@ -28,7 +28,7 @@ describe('outbox relay (PostgreSQL)', () => {
 
   /** Places orders on an app whose fast path "crashes" after each commit, then stops that app. */
   async function crashAfterCommit(clock: VirtualClock, orders: number) {
-    const crashed = jest.spyOn(OutboxDispatcher.prototype, 'dispatch').mockResolvedValue([]);
+    const crashed = jest.spyOn(OutboxDispatcher.prototype, 'dispatch').mockResolvedValue(0);
     const app = await apps.start({ providers: ORDER_PROVIDERS, clock });
     const orderIds = Array.from({ length: orders }, () => uniqueKey('order'));
     orderIds.forEach((orderId) => app.get(EventBus).publish(new OrderPlaced(orderId, 10)));

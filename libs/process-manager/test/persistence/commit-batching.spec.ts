@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { EventBus } from '@nestjs/cqrs';
 import { OnEvent, ProcessManager, type ProcessContext } from 'nestjs-process-manager';
 import { TypeOrmProcessStore } from '../../src/typeorm/typeorm-process.store.js';
+import type { Decision } from '../../src/engine/decision.js';
 import { ProcessRunner } from '../../src/runtime/process-runner.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestApp, dataSourceOf } from '../support/test-app.js';
@@ -23,13 +24,29 @@ class BatchedTally {
   @OnEvent(Tallied, { start: true })
   tally(event: Tallied, ctx: ProcessContext<{ count: number; notes: string[] }>) {
     ctx.state.count++;
-    // A "NUL" note becomes U+0000, which jsonb cannot hold: a step PostgreSQL rejects (the event itself is fine).
-    ctx.state.notes.push(event.note === 'NUL' ? '\u0000' : event.note);
+    ctx.state.notes.push(event.note);
   }
 }
 
 /** Steps PostgreSQL rejects: their state holds U+0000, which jsonb cannot store. */
 const BAD = ['c-05', 'c-12', 'c-20', 'c-27', 'c-35', 'c-42', 'c-50', 'c-57'];
+
+/**
+ * The engine refuses a NUL before a step reaches the store, so it is put into these steps' state on
+ * their way in: the store then gets steps that PostgreSQL itself rejects.
+ */
+function poisonBadSteps() {
+  const store = TypeOrmProcessStore.prototype as unknown as { commit: (decision: Decision) => Promise<void> };
+  const commit = store.commit;
+  jest.spyOn(store, 'commit').mockImplementation(function (this: unknown, decision: Decision) {
+    const { instance } = decision;
+    const bad = BAD.includes(instance.correlationKey);
+    const poisoned = bad
+      ? { ...decision, instance: { ...instance, state: { ...instance.state, notes: ['\u0000'] } } }
+      : decision;
+    return commit.call(this, poisoned);
+  });
+}
 
 describe('group commit of steps (PostgreSQL)', () => {
   let db: TestDatabase;
@@ -92,6 +109,7 @@ describe('group commit of steps (PostgreSQL)', () => {
     const batch = jest.spyOn(TypeOrmProcessStore.prototype as never, 'commitSteps' as never) as unknown as {
       mock: { calls: [{ instance: { correlationKey: string } }[]][] };
     };
+    poisonBadSteps();
     const app = await boot();
     // Slow single commits hold the batcher's slots, so the later steps (bad ones among them) queue and batch.
     const single = TypeOrmProcessStore.prototype as unknown as { commitStep: (d: unknown) => Promise<void> };

@@ -75,8 +75,13 @@ describe('order saga: step retries and timeouts (PostgreSQL)', () => {
     expect(timeouts.map((entry) => entry.note)).toEqual([
       'charge: attempt 1/3 failed (no reply within 30000 ms), retry in 1000 ms',
       'charge: attempt 2/3 failed (no reply within 30000 ms), retry in 2000 ms',
-      'charge: running → failed (no reply within 30000 ms); reserve: completed → compensated',
+      'charge: running → failed (no reply within 30000 ms); reserve: completed → compensating',
     ]);
+    expect((await saga.history(placed.id)).at(-1)).toMatchObject({
+      messageType: 'ProcessManager.SagaCompensationSent',
+      note: 'reserve: compensating → compensated',
+      status: 'failed',
+    });
   });
 
   it('accepts a late success while waiting to retry, and drops the retry', async () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { CommandDispatchFailed, ProcessTimedOut, type SagaState } from 'nestjs-process-manager';
+import { SagaCompensationSent } from '../../src/saga/saga-compensation-sent.js';
 import { retryDelay } from '../../src/saga/saga-step.js';
 import { SagaStepRetryDue, SagaStepTimedOut } from '../../src/saga/saga-timers.js';
 import { NOW } from '../support/fixtures/engine.js';
-import { compiledOrderSaga, outgoingTypes } from './fixtures/compiled-saga.js';
+import { compiledOrderSaga, outgoingTypes, routingTableOf } from './fixtures/compiled-saga.js';
+import { OrderFulfilment, PricingService } from './fixtures/order-fulfilment.saga.js';
 import {
   InventoryReserved,
   OrderPlaced,
@@ -106,22 +108,59 @@ describe('saga interpreter (pure engine)', () => {
     });
   });
 
-  it('compensates a step without ack in the same step, then publishes ProcessCompensated and ProcessFailed', async () => {
+  it('compensates a step without ack once its command was sent, then publishes ProcessCompensated and ProcessFailed', async () => {
     const saga = await sagaAt('charge');
     await saga.deliver(new PaymentDeclined('o-1', 'card declined'));
     await saga.deliver(new SagaStepRetryDue('charge', 'action', 1));
     await saga.deliver(new PaymentDeclined('o-1', 'card declined'));
     await saga.deliver(new SagaStepRetryDue('charge', 'action', 2));
-    const decision = await saga.deliver(new PaymentDeclined('o-1', 'card declined'));
+    const releasing = await saga.deliver(new PaymentDeclined('o-1', 'card declined'));
 
+    expect(outgoingTypes(releasing)).toEqual(['ReleaseInventory']);
+    expect(releasing.instance).toMatchObject({ status: 'compensating', stateName: 'reserve:compensating' });
+    expect(stateOf(saga).steps[1]).toMatchObject({ name: 'reserve', status: 'compensating' });
+
+    const decision = await saga.deliver(new SagaCompensationSent('reserve', 1, 'm-release'));
     expect(outgoingTypes(decision)).toEqual([
-      'ReleaseInventory',
       'ProcessManager.ProcessCompensated',
       'ProcessManager.ProcessFailed',
     ]);
-    expect(decision.outgoing[2]!.payload).toMatchObject({ requiresIntervention: false });
+    expect(decision.outgoing[1]!.payload).toMatchObject({ requiresIntervention: false });
     expect(decision.instance).toMatchObject({ status: 'failed', stateName: 'compensated' });
+    expect(decision.history.note).toBe('reserve: compensating → compensated');
     expect(decision.timers.cancelAll).toBe(true);
+  });
+
+  it('asks for the receipt of exactly the compensation in flight, and ignores a stale one', async () => {
+    const routes = await routingTableOf([PricingService, OrderFulfilment]);
+    const receiptFor = routes.process('order-fulfilment')!.onCommandSent!;
+    const saga = await sagaAt('charge');
+    expect(receiptFor(saga.instance!, { type: 'ChargePayment', messageId: 'm-0' })).toBeUndefined();
+    await saga.deliver(new ProcessTimedOut(NOW.toISOString()));
+
+    expect(receiptFor(saga.instance!, { type: 'ReleaseInventory', messageId: 'm-1' })).toEqual(
+      new SagaCompensationSent('reserve', 1, 'm-1'),
+    );
+    expect(receiptFor(saga.instance!, { type: 'RefundPayment', messageId: 'm-2' })).toBeUndefined();
+    const stale = await saga.deliver(new SagaCompensationSent('reserve', 2, 'm-old'));
+    expect(stale.instance).toMatchObject({ status: 'compensating', stateName: 'reserve:compensating' });
+    expect(stale.history.note).toBe('stale receipt of reserve compensation 2: nothing changed');
+  });
+
+  it('treats a compensation without ack that could not be dispatched as a failed compensation', async () => {
+    const saga = await sagaAt('charge');
+    await saga.deliver(new ProcessTimedOut(NOW.toISOString()));
+    const decision = await saga.deliver(new CommandDispatchFailed('ReleaseInventory', 'm-1', 'no handler'));
+
+    expect(decision.instance).toMatchObject({ status: 'failed', stateName: 'compensation_failed' });
+    expect(stateOf(saga).steps.map(({ status }) => status)).toEqual([
+      'completed',
+      'compensation_failed',
+      'failed',
+      'pending',
+    ]);
+    expect(outgoingTypes(decision)).toEqual(['ProcessManager.ProcessFailed']);
+    expect(decision.outgoing[0]!.payload).toMatchObject({ requiresIntervention: true });
   });
 
   it('asks for intervention when a compensation fails for good', async () => {
@@ -157,7 +196,12 @@ describe('saga interpreter (pure engine)', () => {
 
   it('compensates when the process deadline passes (built-in ProcessTimedOut)', async () => {
     const saga = await sagaAt('charge');
-    const decision = await saga.deliver(new ProcessTimedOut(NOW.toISOString()));
+    const timedOut = await saga.deliver(new ProcessTimedOut(NOW.toISOString()));
+    expect(outgoingTypes(timedOut)).toEqual(['ReleaseInventory']);
+    expect(timedOut.history.note).toBe(
+      'charge: running → failed (timed out); reserve: completed → compensating',
+    );
+    const decision = await saga.deliver(new SagaCompensationSent('reserve', 1, 'm-release'));
 
     expect(decision.instance).toMatchObject({
       status: 'failed',
@@ -165,13 +209,9 @@ describe('saga interpreter (pure engine)', () => {
       lastError: 'timed out',
     });
     expect(outgoingTypes(decision)).toEqual([
-      'ReleaseInventory',
       'ProcessManager.ProcessCompensated',
       'ProcessManager.ProcessFailed',
     ]);
-    expect(decision.history.note).toBe(
-      'charge: running → failed (timed out); reserve: completed → compensated',
-    );
   });
 
   it('grows the retry delay by the factor, up to maxDelay', () => {

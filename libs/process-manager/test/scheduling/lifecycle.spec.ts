@@ -10,7 +10,7 @@ import { BumpLog, TALLY_PROVIDERS, TallyBumped } from '../support/fixtures/talli
 import { uniqueKey } from '../support/messages.js';
 import { countRows, query } from '../support/sql.js';
 
-const JOBS = ['pm:timer-poll', 'pm:outbox-relay', 'pm:recovery'];
+const JOBS = ['pm:timer-poll', 'pm:outbox-relay', 'pm:recovery', 'pm:retention'];
 
 describe('periodic jobs and shutdown (PostgreSQL)', () => {
   const db = useTestDatabase();
@@ -33,7 +33,12 @@ describe('periodic jobs and shutdown (PostgreSQL)', () => {
   });
 
   it('registers nothing when every job is switched off', async () => {
-    const options = { timers: { enabled: false }, outbox: { enabled: false }, recovery: { enabled: false } };
+    const options = {
+      timers: { enabled: false },
+      outbox: { enabled: false },
+      recovery: { enabled: false },
+      retention: { enabled: false },
+    };
     const app = await apps.start({ providers: TALLY_PROVIDERS, schedule: true, options });
     expect(app.get(SchedulerRegistry).getIntervals()).toEqual([]);
   });

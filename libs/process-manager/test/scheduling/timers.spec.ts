@@ -104,7 +104,7 @@ describe('timers: schedule, cancel, replace (PostgreSQL)', () => {
     expect(remindersSent(app)).toEqual([]);
   });
 
-  it('fails the handler with InvalidDurationError on a bad duration and writes nothing', async () => {
+  it('dead-letters the handler at once with InvalidDurationError on a bad duration and writes nothing', async () => {
     const { app, caseId, started, processes } = await openCase();
     const timersBefore = await timersOf(app, started.id);
     const onExisting = uniqueKey('bad-duration');
@@ -117,7 +117,7 @@ describe('timers: schedule, cancel, replace (PostgreSQL)', () => {
 
     for (const messageId of [onExisting, onNew]) {
       const failure = await waitFor(() => failureOf(app, messageId), `the failure of ${messageId}`);
-      expect(failure).toMatchObject({ handler: 'reminder-case', status: 'retrying', attempts: 1 });
+      expect(failure).toMatchObject({ handler: 'reminder-case', status: 'dead', attempts: 1 }); // no retry can fix it
       expect(failure.error).toMatch(/^InvalidDurationError: Invalid duration "(10 minutes|2 weeks)"/);
     }
     expect(await processes.get(started.id)).toMatchObject({ version: 1 });

@@ -58,7 +58,7 @@ export async function createTestApp({
       CqrsModule.forRoot(),
       ...(schedule ? [ScheduleModule.forRoot()] : []),
       ...typeorm,
-      ProcessManagerModule.forRoot({ ...options, store }),
+      ProcessManagerModule.forRoot({ ...(schedule ? options : withJobsOff(options)), store }),
     ],
     providers,
   })
@@ -74,6 +74,20 @@ export async function createTestApp({
     throw error;
   }
   return app;
+}
+
+/**
+ * Without ScheduleModule (tests that drive the jobs with `tickOnce()`) the jobs are switched off, as
+ * an app must: an enabled job without ScheduleModule fails boot.
+ */
+function withJobsOff(options: ProcessManagerModuleOptions): ProcessManagerModuleOptions {
+  return {
+    ...options,
+    timers: { ...options.timers, enabled: false },
+    outbox: { ...options.outbox, enabled: false },
+    recovery: { ...options.recovery, enabled: false },
+    retention: { ...options.retention, enabled: false },
+  };
 }
 
 export function dataSourceOf(app: INestApplicationContext): DataSource {

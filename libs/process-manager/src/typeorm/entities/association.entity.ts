@@ -1,6 +1,6 @@
 import { Entity, PrimaryColumn } from 'typeorm';
 
-@Entity({ name: 'pm_association' })
+@Entity({ name: 'pm_association', synchronize: false })
 export class AssociationEntity {
   @PrimaryColumn({ name: 'type', type: 'varchar', length: 200 }) type!: string;
   @PrimaryColumn({ name: 'key', type: 'varchar', length: 200 }) key!: string;

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A delivery that failed: `retrying` (with backoff) until attempts run out, then `dead`. */
-@Entity({ name: 'pm_dead_letter' })
+@Entity({ name: 'pm_dead_letter', synchronize: false })
 export class DeadLetterEntity {
   @PrimaryColumn('uuid', { name: 'id' }) id!: string;
   /** Process type, or `Class.method` of a stateless handler. */

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-@Entity({ name: 'pm_history' })
+@Entity({ name: 'pm_history', synchronize: false })
 export class HistoryEntity {
   @PrimaryColumn('uuid', { name: 'process_id' }) processId!: string;
   @PrimaryColumn('int', { name: 'seq' }) seq!: number;

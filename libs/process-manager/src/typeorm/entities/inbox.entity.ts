@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** One row per message an instance (or stateless handler) handled; the key makes redelivery a no-op. */
-@Entity({ name: 'pm_inbox' })
+@Entity({ name: 'pm_inbox', synchronize: false })
 export class InboxEntity {
   @PrimaryColumn({ name: 'handler', type: 'varchar', length: 200 }) handler!: string;
   @PrimaryColumn({ name: 'message_id', type: 'varchar', length: 200 }) messageId!: string;

@@ -16,7 +16,11 @@ export {
   TimerEntity,
 };
 
-/** Every entity of the library: add to `entities` when not using `autoLoadEntities`. */
+/**
+ * Every entity of the library: add to `entities` when not using `autoLoadEntities`. They are marked
+ * `synchronize: false`: PROCESS_MANAGER_MIGRATIONS make the tables (with partial indexes an entity cannot
+ * express), so an app using `synchronize: true` for its own tables leaves them alone.
+ */
 export const PROCESS_MANAGER_ENTITIES = [
   ProcessEntity,
   HistoryEntity,

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-@Entity({ name: 'pm_outbox' })
+@Entity({ name: 'pm_outbox', synchronize: false })
 export class OutboxEntity {
   /** The message's own (deterministic) messageId. */
   @PrimaryColumn('uuid', { name: 'id' }) id!: string;

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** Mirrors migration 1763700000000; the migration is the source of truth (it adds the partial unique index). */
-@Entity({ name: 'pm_process' })
+@Entity({ name: 'pm_process', synchronize: false })
 export class ProcessEntity {
   @PrimaryColumn('uuid', { name: 'id' }) id!: string;
   @Column({ name: 'type', type: 'varchar', length: 200 }) type!: string;

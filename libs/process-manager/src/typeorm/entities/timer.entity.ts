@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-@Entity({ name: 'pm_timer' })
+@Entity({ name: 'pm_timer', synchronize: false })
 export class TimerEntity {
   @PrimaryColumn('uuid', { name: 'id' }) id!: string;
   @Column('uuid', { name: 'process_id' }) processId!: string;

@@ -1,6 +1,6 @@
 /* global document */
-// Renders the Mermaid `stateDiagram-v2` text of GET /processes/types/:type/diagram as SVG, without
-// Mermaid itself (the sample must work offline): a layered layout from the start state downwards.
+// Renders the Mermaid `stateDiagram-v2` text of `ProcessManagerService.diagram()` as SVG, without
+// Mermaid itself (the dashboard works offline): a layered layout from the start state downwards.
 
 const SVG = 'http://www.w3.org/2000/svg';
 const START = '[*]';
@@ -77,8 +77,12 @@ export function renderStateDiagram(text, highlight) {
     const to = layout.nodes.get(edge.to);
     if (!from || !to) continue;
     const taken = highlight.taken.has(`${edge.from}->${edge.to}`);
-    const group = el('g', { class: `edge${taken ? ' taken' : ''}${edge.runtime ? ' runtime' : ''}` });
-    const { d, labelAt } = route(from, to);
+    const group = el('g', {
+      class: `edge${taken ? ' taken' : ''}${edge.runtime ? ' runtime' : ''}`,
+      'data-from': edge.from,
+      'data-to': edge.to,
+    });
+    const { d, labelAt } = route(from, to, layout.nodes);
     group.append(el('path', { d, 'marker-end': `url(#${taken ? 'arrow-taken' : 'arrow'})` }));
     const label = edge.labels.join(' / ');
     if (label) {
@@ -267,8 +271,12 @@ function sagaLayout(ids, edges, names) {
   return { nodes, width, height: MARGIN * 2 + rows * ROW_GAP + NODE_HEIGHT };
 }
 
-/** A downward curve between rows; a loop out to the right for edges going up or sideways. */
-function route(from, to) {
+/**
+ * A downward curve between rows; a loop out to the right for edges going up or sideways; an arc over
+ * the row for an edge to a state further along the same row, so it never seems to pass through the
+ * states in between (a saga's `validate → cancelled` does not go through `compensated`).
+ */
+function route(from, to, nodes) {
   const fromBottom = from.rank === 0 ? from.y + NODE_HEIGHT / 2 + 8 : from.y + NODE_HEIGHT;
   if (from === to) {
     const x = from.x + from.width / 2;
@@ -300,6 +308,18 @@ function route(from, to) {
       labelAt: across
         ? { x: startX + (endX - startX) * 0.72, y: midY + 12, anchor: 'middle' }
         : { x: (startX + endX) / 2 + 8, y: midY + 12, anchor: 'start' },
+    };
+  }
+  const between = [...nodes.values()].some(
+    (node) => node !== from && node !== to && node.rank === from.rank && node.x > from.x && node.x < to.x,
+  );
+  if (between) {
+    const startX = from.x + from.width / 4;
+    const endX = to.x - to.width / 4;
+    const top = from.y - 34;
+    return {
+      d: `M ${startX} ${from.y} C ${startX} ${top}, ${endX} ${top}, ${endX} ${to.y - 2}`,
+      labelAt: { x: (startX + endX) / 2, y: top + 6 },
     };
   }
   if (to.x - to.width / 2 > from.x + from.width / 2) {
