@@ -30,6 +30,8 @@ import { CqrsBuses } from './runtime/cqrs-buses.js';
 import { DeliveryFailures } from './runtime/delivery-failures.js';
 import { UndeliverableMessages } from './runtime/undeliverable-messages.js';
 import { ProcessRunner } from './runtime/process-runner.js';
+import { StatefulDelivery } from './runtime/stateful-delivery.js';
+import { StatelessReaction } from './runtime/stateless-reaction.js';
 import { ClaimScopes } from './scheduling/claim-scope.js';
 import { OutboxRelay } from './scheduling/outbox.relay.js';
 import { StuckProcessRecoverer } from './scheduling/stuck-process.recoverer.js';
@@ -72,6 +74,8 @@ import { TimerPoller } from './scheduling/timer.poller.js';
     Outbox,
     DeliveryFailures,
     UndeliverableMessages,
+    StatefulDelivery,
+    StatelessReaction,
     ProcessRunner,
     ClaimScopes,
     TimerPoller,

@@ -7,71 +7,33 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { catchError, defer, EMPTY, filter, mergeMap, type Subscription } from 'rxjs';
+import { MessageTypeRegistry } from '../definition/message-type.registry.js';
 import type { StatefulRoute, StatelessRoute } from '../definition/process-definition.js';
 import { RoutingTable } from '../definition/routing-table.js';
 import type { Decision } from '../engine/decision.js';
-import {
-  checkMetadata,
-  correlate,
-  decide,
-  decideStall,
-  type EngineEnvironment,
-} from '../engine/process-engine.js';
-import { isLive, type ProcessInstance } from '../kernel/process-instance.js';
-import {
-  ConcurrencyConflictError,
-  ConflictRetriesExhaustedError,
-  HandlerTimeoutError,
-  NoActiveInstanceError,
-} from '../errors/index.js';
+import { checkMetadata, correlate } from '../engine/process-engine.js';
 import { CommandDispatchFailed } from '../events/system-messages.js';
-import { outgoingMessageId } from '../kernel/message-id.js';
+import { Clock } from '../kernel/clock.js';
+import { RESOLVED_OPTIONS } from '../kernel/constants.js';
+import { describeError } from '../kernel/describe-error.js';
 import { getMetadata, type MessageMetadata, withMetadata } from '../kernel/message-metadata.js';
-import { MessageTypeRegistry } from '../definition/message-type.registry.js';
-import type { Dispatchable, DispatchFailure, LocalDelivery } from './dispatchable.js';
-import { OutboxDispatcher } from './outbox.dispatcher.js';
+import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
+import { isLive, type ProcessInstance } from '../kernel/process-instance.js';
 import { FailureStore } from '../ports/failure-store.js';
-import { ProcessControl } from '../ports/process-control.js';
 import { ProcessQueries } from '../ports/process-queries.js';
 import type { FailureRecord, TimerRecord } from '../ports/records.js';
-import { StepStore } from '../ports/step-store.js';
 import { TimerStore } from '../ports/timer-store.js';
-import { RESOLVED_OPTIONS } from '../kernel/constants.js';
-import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
-import { Clock } from '../kernel/clock.js';
-import { describeError } from '../kernel/describe-error.js';
 import { CqrsBuses } from './cqrs-buses.js';
 import { DeliveryFailures } from './delivery-failures.js';
+import type { Dispatchable, DispatchFailure, LocalDelivery } from './dispatchable.js';
 import { HeldDeliveries } from './held-deliveries.js';
-import { InstanceCache } from './instance-cache.js';
-import { instanceKey } from './instance-key.js';
-import { InstanceQueue } from './instance-queue.js';
-import { withTimeout } from './timeout.js';
+import { OutboxDispatcher } from './outbox.dispatcher.js';
+import { FailedStep, StatefulDelivery, type Target } from './stateful-delivery.js';
+import { StatelessReaction } from './stateless-reaction.js';
 import { isUndeliverable, UndeliverableMessages } from './undeliverable-messages.js';
-
-/**
- * How a delivery finds its instance: by correlation value (events) or by id (timers, retries), with
- * the instance's correlation key when the caller knows it. The delivery queues under
- * `instanceKey(type, correlationKey)` — for associations and ids without a key that is a guess, and
- * the step re-queues under the instance's own key once it has loaded the instance.
- */
-type Target =
-  { correlationKey: string; associationKey?: string } | { processId: string; correlationKey?: string };
-
-/** What one step inside the queue came to: a decision to dispatch, nothing to do, or the instance's own key. */
-type StepResult =
-  | { kind: 'committed'; decision: Decision }
-  | { kind: 'skipped' }
-  | { kind: 'moved'; instance: ProcessInstance };
 
 /** What became of a delivery: a step committed, nothing to do (duplicate, no instance), or a failure recorded. */
 type Outcome = 'committed' | 'skipped' | 'failed';
-
-/** The instance a delivery reached, kept for its dead letter should it fail. */
-interface Seen {
-  processId?: string;
-  correlationKey?: string;
-}
 
 /**
  * The path of one event: EventBus → routes → correlate → load → engine → commit → dispatch.
@@ -80,10 +42,7 @@ interface Seen {
 @Injectable()
 export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationShutdown, LocalDelivery {
   private readonly logger = new Logger(ProcessRunner.name);
-  private readonly queue = new InstanceQueue();
-  private readonly cache = new InstanceCache();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly env: EngineEnvironment;
   /** EventBus deliveries whose failure could not be recorded (the database is away): retried from memory. */
   private readonly held: HeldDeliveries;
   private subscription?: Subscription;
@@ -95,10 +54,10 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     private readonly buses: CqrsBuses,
     private readonly routes: RoutingTable,
-    private readonly steps: StepStore,
+    private readonly instances: StatefulDelivery,
+    private readonly reactions: StatelessReaction,
     private readonly timers: TimerStore,
     private readonly failureStore: FailureStore,
-    private readonly control: ProcessControl,
     private readonly queries: ProcessQueries,
     private readonly dispatcher: OutboxDispatcher,
     private readonly failures: DeliveryFailures,
@@ -110,11 +69,6 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     this.held = new HeldDeliveries(options.retry, (cause, exception) =>
       this.buses.unhandledExceptions.publish({ cause, exception }),
     );
-    this.env = {
-      now: () => this.clock.now(),
-      newId: randomUUID,
-      nameOf: (message) => this.registry.nameOf(message),
-    };
     dispatcher.attach(this);
   }
 
@@ -251,7 +205,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     await this.failureStore.resolveFailure(failure.handler, failure.messageId, this.clock.now());
     if (failure.processId && failure.status === 'dead') {
       await this.failureStore.clearLastError(failure.processId, failure.error);
-      this.cache.forget(failure.processId);
+      this.instances.forget(failure.processId);
     }
   }
 
@@ -265,21 +219,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
 
   private async reportStall(instance: ProcessInstance, idleMs: number): Promise<boolean> {
     const process = this.routes.process(instance.type);
-    if (!process) return false;
-    const key = instanceKey(instance.type, instance.correlationKey);
-    const decision = await this.queue.run(key, async () => {
-      const stalled = decideStall(process, instance, idleMs, this.env);
-      try {
-        await this.steps.commit(stalled);
-      } catch (error) {
-        if (error instanceof ConcurrencyConflictError) return undefined;
-        throw error;
-      } finally {
-        this.cache.delete(key);
-      }
-      if (process.onStuck === 'resend') await this.control.resendLastStep(instance.id, this.clock.now());
-      return stalled;
-    });
+    const decision = process && (await this.instances.stall(process, instance, idleMs));
     if (!decision) return false;
     await this.dispatch(decision);
     return true;
@@ -291,17 +231,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
    */
   async exclusive<T>(processId: string, write: () => Promise<T>): Promise<T> {
     const instance = await this.queries.get(processId);
-    if (!instance) return write();
-    const key = instanceKey(instance.type, instance.correlationKey);
-    return this.track(
-      this.queue.run(key, async () => {
-        try {
-          return await write();
-        } finally {
-          this.cache.delete(key);
-        }
-      }),
-    );
+    return instance ? this.track(this.instances.exclusive(instance, write)) : write();
   }
 
   /** A command left: its process hears of it if it waits for that (`ProcessDefinition.onCommandSent`). */
@@ -347,184 +277,41 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     metadata: MessageMetadata,
     target?: Target,
   ): Promise<Outcome> {
-    // What the delivery learnt before failing: the dead letter names the instance it was for.
-    const seen: Seen = { processId: target && 'processId' in target ? target.processId : undefined };
     try {
       checkMetadata(route.messageType, metadata);
       if (route.kind === 'stateless') {
-        await this.react(route, event, metadata);
+        await this.sendAfterCommit(await this.reactions.run(route, event, metadata), event);
         return 'committed';
       }
       const found = target ?? {
         correlationKey: correlate(route, event),
         associationKey: route.associationKey,
       };
-      if ('correlationKey' in found) seen.correlationKey = found.correlationKey;
-      return await this.runStateful(route, event, metadata, found, seen);
-    } catch (error) {
+      const decision = await this.instances.run(route, event, metadata, found);
+      if (!decision) return 'skipped';
+      await this.dispatch(decision, event);
+      return 'committed';
+    } catch (thrown) {
+      const failed = thrown instanceof FailedStep ? thrown : undefined;
+      const processId = failed
+        ? failed.processId
+        : target && 'processId' in target
+          ? target.processId
+          : undefined;
       try {
         await this.failures.record({
           handler: route.kind === 'stateful' ? route.process.name : route.name,
-          processId: seen.processId,
-          correlationKey: seen.correlationKey,
+          processId,
+          correlationKey: failed?.correlationKey,
           message: event,
           metadata,
-          error,
+          error: failed ? failed.cause : thrown,
         });
       } finally {
-        if (seen.processId) this.cache.forget(seen.processId); // a dead letter marks `lastError`
+        if (processId) this.instances.forget(processId); // a dead letter marks `lastError`
       }
       return 'failed';
     }
-  }
-
-  /**
-   * A stateful route: serialised per instance inside this app (`instanceKey`), then dispatched after
-   * commit. A delivery that only guesses the instance's key (an association value, an id) and finds the
-   * instance under another key moves to that key's line before anything is decided, and loads it
-   * afresh there (or takes it from the cache): one instance, one line, whatever a delivery was addressed by.
-   */
-  private async runStateful(
-    route: StatefulRoute,
-    event: object,
-    metadata: MessageMetadata,
-    target: Target,
-    seen: Seen,
-  ): Promise<Outcome> {
-    const type = route.process.name;
-    let line = instanceKey(type, target.correlationKey ?? (target as { processId: string }).processId);
-    let movedTo: string | undefined;
-    for (let moves = 0; ; moves++) {
-      const queueKey = line;
-      const instanceId = movedTo;
-      const result = await this.queue.run(queueKey, () =>
-        this.step(route, event, metadata, target, seen, queueKey, instanceId),
-      );
-      if (result.kind === 'skipped') return 'skipped';
-      if (result.kind === 'committed') {
-        await this.dispatch(result.decision, event);
-        return 'committed';
-      }
-      // An instance keeps its key for life: only an association re-pointed meanwhile moves it twice.
-      if (moves >= this.options.conflictRetries)
-        throw new ConflictRetriesExhaustedError(type, result.instance.correlationKey, moves + 1);
-      line = instanceKey(type, result.instance.correlationKey);
-      movedTo = result.instance.id;
-    }
-  }
-
-  /** Load → decide → commit, re-run from a fresh load when another writer won the race. */
-  private async step(
-    route: StatefulRoute,
-    event: object,
-    metadata: MessageMetadata,
-    target: Target,
-    seen: Seen,
-    queueKey: string,
-    /** The instance a first load under another line found (the delivery moved here for it). */
-    movedTo: string | undefined,
-  ): Promise<StepResult> {
-    const type = route.process.name;
-    const where = `${type} ${'processId' in target ? target.processId : target.correlationKey}`;
-    for (let attempt = 1; ; attempt++) {
-      const known = attempt === 1 ? this.cached(queueKey, target, movedTo) : undefined;
-      const { instance, handled } = known
-        ? { instance: known, handled: false } // a duplicate is caught by the commit's inbox key
-        : await this.steps.load({
-            type,
-            correlationKey: 'processId' in target ? '' : target.correlationKey,
-            associationKey: 'processId' in target ? undefined : target.associationKey,
-            processId: 'processId' in target ? target.processId : undefined,
-            messageId: metadata.messageId,
-          });
-      if (handled) {
-        this.logger.debug(`${where}: ${route.messageType} ${metadata.messageId} already handled`);
-        return { kind: 'skipped' };
-      }
-      if (!instance && ('processId' in target || !route.start)) {
-        this.onMissingInstance(route, where, metadata);
-        return { kind: 'skipped' };
-      }
-      if (instance && instanceKey(type, instance.correlationKey) !== queueKey)
-        return { kind: 'moved', instance };
-      if (instance) Object.assign(seen, { processId: instance.id, correlationKey: instance.correlationKey });
-      const correlationKey =
-        instance?.correlationKey ?? (target as { correlationKey: string }).correlationKey;
-      const decision = await this.decideBounded(route, { route, event, metadata, correlationKey, instance });
-      try {
-        await this.steps.commit(decision);
-        if (decision.history.outcome === 'ignored') this.logIgnored(decision, route, metadata);
-        if (isLive(decision.instance.status)) this.cache.set(queueKey, decision.instance);
-        else this.cache.delete(queueKey);
-        return { kind: 'committed', decision };
-      } catch (error) {
-        this.cache.delete(queueKey);
-        if (!(error instanceof ConcurrencyConflictError)) throw error;
-        if (attempt > this.options.conflictRetries) {
-          throw new ConflictRetriesExhaustedError(route.process.name, correlationKey, attempt);
-        }
-      }
-    }
-  }
-
-  /** The instance this app committed last under `queueKey`, when it is the one the delivery means. */
-  private cached(queueKey: string, target: Target, movedTo: string | undefined): ProcessInstance | undefined {
-    const id = movedTo ?? ('processId' in target ? target.processId : undefined);
-    if (id === undefined && !('processId' in target) && target.associationKey) return undefined;
-    const instance = this.cache.get(queueKey);
-    return instance && (id === undefined || instance.id === id) ? instance : undefined;
-  }
-
-  /**
-   * The engine's step, bounded by `retry.handlerTimeoutMs`: a hung handler fails this delivery (to be
-   * retried) instead of holding its instance's line. Its late result is dropped with its draft.
-   */
-  private decideBounded(route: StatefulRoute, input: Parameters<typeof decide>[0]): Promise<Decision> {
-    const timeoutMs = this.options.retry.handlerTimeoutMs;
-    return withTimeout(
-      decide(input, this.env),
-      timeoutMs,
-      () =>
-        new HandlerTimeoutError(
-          route.process.name,
-          `${route.process.className}.${route.methodName}`,
-          route.messageType,
-          timeoutMs,
-        ),
-    );
-  }
-
-  /**
-   * A stateless route: the handler's return value is sent on, linked to the event that caused it.
-   * Durable routes dedupe by messageId and commit the messages to the outbox before sending them.
-   */
-  private async react(route: StatelessRoute, event: object, cause: MessageMetadata): Promise<void> {
-    if (route.durable && (await this.steps.hasHandled(route.name, cause.messageId))) return;
-    const returned = await route.invoke(event);
-    const messages = [returned]
-      .flat()
-      .filter((message): message is object => typeof message === 'object' && message !== null)
-      .map((message, index) => this.outgoing(message, route.name, cause, index));
-    if (!route.durable) {
-      // No outbox row to retry from: a failed send is the handler's failure (retried, then dead-lettered).
-      for (const message of messages) await this.dispatcher.send(message);
-      return;
-    }
-    const records = messages.map(({ message: _message, ...record }) => ({ ...record, processId: null }));
-    if (!(await this.steps.commitReaction(route.name, cause.messageId, records, this.clock.now()))) return;
-    await this.sendAfterCommit(
-      messages.map((message) => ({ ...message, processId: null })),
-      event,
-    );
-  }
-
-  private outgoing(message: object, source: string, cause: MessageMetadata, index: number) {
-    return this.registry.toOutgoing(message, {
-      messageId: outgoingMessageId(source, cause.messageId, index),
-      correlationId: cause.correlationId ?? cause.messageId,
-      causationId: cause.messageId,
-      occurredAt: this.clock.now(),
-    });
   }
 
   private dispatch({ outgoing, instance }: Decision, cause?: object): Promise<void> {
@@ -543,21 +330,6 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     if (messages.length === 0) return;
     const sending = this.track(this.dispatcher.dispatch(messages));
     if (!cause || !this.deliveredDirectly.has(cause)) await sending;
-  }
-
-  private logIgnored(decision: Decision, route: StatefulRoute, metadata: MessageMetadata): void {
-    const { type, id, stateName, status } = decision.instance;
-    this.logger.log(
-      `${type} ${id} (${status}, state ${stateName ?? '(none)'}): ${route.messageType} ${metadata.messageId} ` +
-        `ignored: ${decision.history.note}`,
-    );
-  }
-
-  private onMissingInstance(route: StatefulRoute, where: string, metadata: MessageMetadata): void {
-    if (route.onMissing !== 'ignore') {
-      throw new NoActiveInstanceError(route.process.name, route.messageType, where, route.onMissing);
-    }
-    this.logger.warn(`${where}: no active instance for ${route.messageType} ${metadata.messageId}; ignored`);
   }
 
   /** Events published without metadata get a fresh messageId here, once, shared by every route. */
