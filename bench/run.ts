@@ -9,6 +9,7 @@ import { currentLoad, describeMachine } from './harness/machine.js';
 import { startPostgres } from './harness/postgres-server.js';
 import { renderReport } from './harness/report.js';
 import { installQueryCounter } from './harness/resources.js';
+import { installBenchTelemetry } from './harness/telemetry.js';
 import { type BenchResults, checkTargets } from './harness/results.js';
 import type { CounterLevel, WorkloadContext } from './harness/workload.js';
 import { runInMemory } from './workloads/in-memory.js';
@@ -50,6 +51,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const context: WorkloadContext = { config, server, log };
 const timings: Record<string, number> = {};
 const notes: string[] = [];
+notes.push(
+  installBenchTelemetry()
+    ? 'telemetry: on (OpenTelemetry SDK, exporters that drop everything; BENCH_TELEMETRY=1)'
+    : 'telemetry: off (no OpenTelemetry SDK)',
+);
 
 /** Runs one step, timing it; a failing step becomes a note and the run goes on. */
 async function step<T>(

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { ProcessManagerService } from 'nestjs-process-manager';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { type SampleUnderTest, startSample, waitForProcess } from './support/sample-app.js';
 
@@ -301,6 +302,48 @@ async function listen(sample: SampleUnderTest): Promise<string> {
     await letter.getByRole('button', { name: 'Retry' }).click();
     await waitForProcess(sample.http, processId, 'completed');
     await page.locator('#dead-letters-empty').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('reschedules a timer and edits a state with a reason, the diff in the timeline', async () => {
+    const { processId } = await placeOrder({ payment: 'timeout' });
+    await waitForProcess(sample.http, processId, 'running', 'charge');
+    // The payment's timeout is seconds away: move it out of the way first, as a script would.
+    const processes = sample.app.get(ProcessManagerService);
+    const [timer] = await processes.timers(processId);
+    await processes.rescheduleTimer(processId, timer!.name!, new Date(Date.now() + 3600_000));
+
+    await openDashboard(`#process=${processId}`);
+    const row = detail().locator(`tr[data-timer="${timer!.name}"]`);
+    await row.waitFor();
+    await row.getByTestId('timer-at').fill('2031-06-01T09:30');
+    await detail().locator('#reason').fill('provider answers tomorrow');
+    await row.getByRole('button', { name: 'Reschedule' }).click();
+    const due = new Date('2031-06-01T09:30').toISOString();
+    await row.getByTestId('timer-due').filter({ hasText: due }).waitFor();
+    await detail()
+      .locator('#timeline > li[data-outcome="repaired"] .note')
+      .filter({ hasText: `rescheduled to ${due}: provider answers tomorrow` })
+      .waitFor();
+
+    await detail().locator('.state-repair summary').click();
+    const editor = detail().getByTestId('state-editor');
+    const state = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
+    await editor.fill(JSON.stringify({ ...state, operatorNote: 'checked by phone' }, null, 2));
+    await detail().getByRole('button', { name: 'Preview diff…' }).click();
+    await detail().getByTestId('state-diff').locator('[data-path="operatorNote"]').waitFor();
+    await detail().locator('#reason').fill('customer called');
+    await detail().getByRole('button', { name: 'Confirm edit' }).click();
+    const edited = detail()
+      .locator('#timeline > li[data-outcome="repaired"] .note')
+      .filter({ hasText: 'State edited: customer called' });
+    await edited.waitFor();
+    await expect(edited.textContent()).resolves.toContain(
+      JSON.stringify([{ path: 'operatorNote', to: 'checked by phone' }]),
+    );
+    await detail().getByTestId('state-json').filter({ hasText: 'checked by phone' }).waitFor();
+    await screenshot(page, 'dashboard-repairs.png');
+    await processes.cancel(processId, 'test over');
     expect(pageErrors).toEqual([]);
   });
 

@@ -145,7 +145,7 @@ describe('processes API, health and dashboard', () => {
 
     const { body } = await sample.http
       .post(`/processes/${stuck}/cancel`)
-      .send({ reason: 'customer called' })
+      .send({ reason: 'customer called', compensate: false })
       .expect(200);
     expect(body).toMatchObject({ id: stuck, status: 'cancelled' });
     const order = await sample.http.get(`/orders/${body.correlationKey}`).expect(200);

@@ -14,6 +14,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ProcessesModule } from './processes/processes.module.js';
 import { SampleConfigModule } from './sample-config.module.js';
+import { TelemetryModule } from './telemetry/telemetry.module.js';
 import { resolveSampleOptions, type SampleOptions } from './sample-options.js';
 
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         NotificationsModule,
         ProcessesModule,
         HealthModule,
+        TelemetryModule.forRoot(options.telemetry),
         SampleDashboardModule.forRoot(resolved),
       ],
     };

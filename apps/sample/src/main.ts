@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './create-app.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { EmbeddedPostgresUnreachableError } from './database/embedded-postgres-access.js';
+import { SampleTelemetry } from './telemetry/sample-telemetry.js';
 
 const logger = new Logger('Sample');
 const port = Number(process.env.PORT ?? 3000);
@@ -17,7 +18,9 @@ const dashboard = {
   token: process.env.DASHBOARD_TOKEN || undefined,
   readOnly: process.env.DASHBOARD_READ_ONLY === '1',
 };
-const app = await createApp({ databaseUrl, slowDown, dashboard });
+// After the library was imported, before the app boots: the library takes its tracer and meter at boot.
+const telemetry = SampleTelemetry.install({ consoleTraces: process.env.OTEL_TRACES_CONSOLE === '1' });
+const app = await createApp({ databaseUrl, slowDown, dashboard, telemetry });
 app.enableShutdownHooks();
 await app.listen(port);
 
@@ -26,7 +29,9 @@ logger.log(
 );
 if (dashboard.token) logger.log('DASHBOARD_TOKEN is set: the dashboard asks for it');
 if (dashboard.readOnly) logger.log('DASHBOARD_READ_ONLY=1: the dashboard is read-only');
-logger.log(`API: /orders, /documents, /reports, /group-checkouts, /processes, /health`);
+logger.log(`API: /orders, /documents, /reports, /group-checkouts, /processes, /health, /metrics`);
+if (process.env.OTEL_TRACES_CONSOLE === '1')
+  logger.log('OTEL_TRACES_CONSOLE=1: spans are printed to the console');
 if (slowDown) logger.log('SLOW_DOWN=1: the fake downstream services take seconds to answer');
 
 async function startEmbeddedDatabase(): Promise<EmbeddedDatabase> {

@@ -1,5 +1,6 @@
 import type { LogLevel } from '@nestjs/common';
 import type { ProcessManagerModuleOptions } from 'nestjs-process-manager';
+import type { SampleTelemetry } from './telemetry/sample-telemetry.js';
 
 /** How to run the sample app; `createApp()` and `AppModule.forRoot()` take these. */
 export interface SampleOptions {
@@ -29,6 +30,8 @@ export interface SampleOptions {
     /** Every write answers 403 (`DASHBOARD_READ_ONLY=1`). @default false */
     readOnly?: boolean;
   };
+  /** The OpenTelemetry SDK `main.ts` installs; `GET /metrics` serves its metrics. @default none (404) */
+  telemetry?: SampleTelemetry;
 }
 
 /** `SampleOptions` with every default applied. */

@@ -5,13 +5,19 @@ export { ProcessManager, type ProcessManagerOptions } from './decorators/process
 export { OnEvent, type OnEventOptions } from './decorators/on-event.decorator.js';
 export { MessageType } from './kernel/message-type.js';
 export type { ProcessContext, ProcessStatus, ScheduleWhen } from './kernel/process-context.js';
-export type { ProcessInstance, ProcessHistoryEntry } from './kernel/process-instance.js';
+export type { ProcessInstance, ProcessHistoryEntry, ProcessSummary } from './kernel/process-instance.js';
 export { getMetadata, withMetadata } from './kernel/message-metadata.js';
 export type { MessageMetadata } from './kernel/message-metadata.js';
 export { Outbox } from './typeorm/outbox.js';
 export { mapCaused, type MapCausedOptions } from './runtime/rx-operators.js';
+export { MessageTransport } from './runtime/message-transport.js';
+export type { Dispatchable } from './runtime/dispatchable.js';
 export { ProcessManagerService } from './operations/process-manager.service.js';
-export type { OperatorAudit } from './operations/operator-audit.js';
+export type { OrphanedState } from './operations/process-versions.js';
+export type { ReplayReport } from './engine/replay.js';
+export type { OperatorAudit, PendingTimer } from './operations/operator-audit.js';
+export type { StateChange } from './operations/state-diff.js';
+export type { DeadLetterFilter, PendingOutboxRow } from './ports/operator-store.js';
 export type { ProcessOverview, ProcessTypeOverview } from './operations/process-overview.js';
 export type { RetentionOptions } from './kernel/retention-options.js';
 // Health for @nestjs/terminus (an optional peer, loaded on the first check).
@@ -35,17 +41,19 @@ export {
   ProcessDeadLettered,
   ProcessTimedOut,
   CommandDispatchFailed,
+  ProcessCancelRequested,
 } from './events/index.js';
-export type { DeadLetter } from './ports/records.js';
+export type { DeadLetter, DeadLetterPage, ListQuery } from './ports/records.js';
 // Orchestrated sagas: a step list compiled onto the same engine (saga/).
 export {
   OrchestratedSaga,
-  SagaSteps,
   InvalidSagaDefinitionError,
   SagaNotBegunError,
   SagaOutsideEngineError,
+  InvalidSagaItineraryError,
 } from './saga/index.js';
 export type {
+  SagaSteps,
   SagaOptions,
   SagaStepOptions,
   SagaCompensationOptions,
@@ -55,4 +63,55 @@ export type {
   SagaStepState,
   SagaStepStatus,
 } from './saga/index.js';
-export * from './errors/index.js';
+// Named errors (errors/). ConcurrencyConflictError stays internal: a lost race is re-run, never surfaced.
+export {
+  DuplicateProcessNameError,
+  MissingCorrelationError,
+  MissingStartHandlerError,
+  UnsupportedHandlerScopeError,
+  DuplicateMessageTypeError,
+  MissingDependencyModuleError,
+} from './errors/boot.errors.js';
+export { DispatchTimeoutError, DispatchAbandonedError } from './errors/dispatch.errors.js';
+export {
+  DeliveryNotRecordedError,
+  UnstorableDeliveryError,
+  PendingLimitReachedError,
+} from './errors/failure-path.errors.js';
+export {
+  HopelessInputError,
+  InvalidCorrelationValueError,
+  MessageNotSerializableError,
+  InvalidContextCallError,
+  InvalidMessageMetadataError,
+  InvalidArgumentError,
+  InvalidOptionsError,
+} from './errors/input.errors.js';
+export {
+  TimerNotFoundError,
+  RepairReasonRequiredError,
+  RepairConflictError,
+} from './errors/operator.errors.js';
+export {
+  MissingCorrelationValueError,
+  CorrelationFailedError,
+  StateNotSerializableError,
+  UnknownMessageTypeError,
+  InvalidDurationError,
+  DeadLetterNotFoundError,
+  ProcessNotFoundError,
+  InvalidProcessStatusError,
+  UnknownProcessTypeError,
+  ConflictRetriesExhaustedError,
+  NoActiveInstanceError,
+  UnroutableTimerError,
+  InvalidCursorError,
+  HandlerTimeoutError,
+} from './errors/runtime.errors.js';
+export { ProcessManagerSchemaError } from './errors/schema.errors.js';
+export {
+  InvalidProcessVersionError,
+  NewerProcessVersionError,
+  ProcessMigrationFailedError,
+} from './errors/versioning.errors.js';
+export { ProcessManagerError } from './errors/process-manager.error.js';

@@ -9,11 +9,14 @@ import { MessageTypeRegistry } from './definition/message-type.registry.js';
 import { Outbox } from './typeorm/outbox.js';
 import { OutboxDispatcher } from './runtime/outbox.dispatcher.js';
 import { ProcessManagerService } from './operations/process-manager.service.js';
+import { ProcessVersions } from './operations/process-versions.js';
+import { OperatorRepairs } from './operations/operator-repairs.js';
 import { createProcessStore } from './create-process-store.js';
 import { registerTypeOrmEntities } from './typeorm/typeorm-store.factory.js';
 import { FailureStore } from './ports/failure-store.js';
 import { OutboxStore } from './ports/outbox-store.js';
 import { ProcessControl } from './ports/process-control.js';
+import { OperatorStore } from './ports/operator-store.js';
 import { ProcessQueries } from './ports/process-queries.js';
 import { PROCESS_STORE } from './ports/process-store.js';
 import { StepStore } from './ports/step-store.js';
@@ -38,6 +41,8 @@ import { StuckProcessRecoverer } from './scheduling/stuck-process.recoverer.js';
 import { RetentionJob } from './scheduling/retention.job.js';
 import { RetentionStore } from './ports/retention-store.js';
 import { HealthQueries } from './ports/health-queries.js';
+import { TelemetryQueries } from './ports/telemetry-queries.js';
+import { ProcessTelemetry } from './telemetry/process-telemetry.js';
 import { ProcessManagerHealthIndicator } from './health/process-manager-health.indicator.js';
 import { TimerPoller } from './scheduling/timer.poller.js';
 
@@ -60,11 +65,14 @@ import { TimerPoller } from './scheduling/timer.poller.js';
       ProcessControl,
       RetentionStore,
       HealthQueries,
+      TelemetryQueries,
+      OperatorStore,
     ].map((port) => ({
       provide: port,
       useExisting: PROCESS_STORE,
     })),
     CqrsBuses,
+    ProcessTelemetry,
     ProcessMetadataAccessor,
     ProcessDefinitionExplorer,
     MessageTypeRegistry,
@@ -83,6 +91,8 @@ import { TimerPoller } from './scheduling/timer.poller.js';
     StuckProcessRecoverer,
     RetentionJob,
     ProcessManagerHealthIndicator,
+    OperatorRepairs,
+    ProcessVersions,
     ProcessManagerService,
   ],
   exports: [ProcessManagerService, Outbox, Clock, ProcessManagerHealthIndicator],

@@ -87,9 +87,9 @@ export class ProcessesController {
   @HttpCode(HttpStatus.OK)
   async cancel(
     @Param('id', processId()) id: string,
-    @Body() { reason }: CancelProcessDto,
+    @Body() { reason, compensate }: CancelProcessDto,
   ): Promise<ProcessInstance> {
-    await this.processes.cancel(id, reason ?? 'Cancelled from the dashboard');
+    await this.processes.cancel(id, reason ?? 'Cancelled from the dashboard', { compensate });
     return this.found(id);
   }
 

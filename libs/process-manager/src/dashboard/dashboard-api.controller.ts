@@ -1,15 +1,22 @@
 import { Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
 import { ProcessNotFoundError } from '../errors/index.js';
 import type { ProcessInstance } from '../kernel/process-instance.js';
-import type { OperatorAudit } from '../operations/operator-audit.js';
+import type { OperatorAudit, PendingTimer } from '../operations/operator-audit.js';
+import type { PendingOutboxRow } from '../ports/operator-store.js';
 import type { ProcessOverview } from '../operations/process-overview.js';
 import { ProcessManagerService } from '../operations/process-manager.service.js';
 import { isUuid } from '../ports/list-cursor.js';
 import type { DeadLetter } from '../ports/records.js';
 import { DashboardAccess, DashboardWrite } from './dashboard-access.js';
+import { DashboardRequestError } from './dashboard.errors.js';
 import {
   type DashboardHttpRequest,
+  bodyText,
+  bodyTime,
+  DEAD_LETTER_FILTER,
   MAX_PAGE,
+  parseDeadLetterFilter,
+  parseDeadLetterQuery,
   parseId,
   parseLimit,
   parseListRequest,
@@ -38,7 +45,14 @@ export interface ProcessDetailView {
   process: ProcessSummary & { state: object };
   history: TimelineEntry[];
   deadLetters: DeadLetter[];
+  /** Pending timers, soonest first (none once the instance ended). */
+  timers: PendingTimer[];
+  /** Outbox rows not sent yet: waiting for the relay, or failed for good (`failedAt`). */
+  outbox: PendingOutboxRow[];
 }
+
+/** The longest timer name or state name the dashboard takes. */
+const MAX_NAME = 200;
 
 /**
  * The dashboard's JSON API (`<path>/api/...`). Reads are GETs; every write is a POST with a JSON body,
@@ -67,8 +81,8 @@ export class DashboardApiController {
 
   /**
    * Newest first, without states (the store does not even read them). `key` searches by business key:
-   * every instance with that correlation key, the active one holding it as an associated value, and the
-   * instance whose id it is.
+   * every instance with that correlation key or holding it as an associated value, in any status, and
+   * the instance whose id it is.
    */
   @Get('processes')
   async list(
@@ -83,16 +97,19 @@ export class DashboardApiController {
   @Get('processes/:id')
   async detail(@Param('id') id: string): Promise<ProcessDetailView> {
     const processId = parseId(id, 'The process id');
-    const [instance, history, deadLetters] = await Promise.all([
+    const [instance, history, deadLetters, outbox] = await Promise.all([
       this.processes.get(processId),
       this.processes.history(processId),
       this.processes.deadLetters({ processId, limit: MAX_PAGE }),
+      this.processes.pendingOutbox(processId),
     ]);
     if (!instance) throw new ProcessNotFoundError(processId);
     return {
       process: { ...summaryOf(instance, history), state: instance.state },
       history: timelineOf(history),
       deadLetters: deadLetters.map(deadLetterView),
+      timers: await this.processes.timers(processId),
+      outbox,
     };
   }
 
@@ -162,33 +179,122 @@ export class DashboardApiController {
     return { retried: 1 };
   }
 
+  /** How many open dead letters a bulk retry with this filter would re-run. */
+  @Get('dead-letters/count')
+  async countDeadLetters(@Req() request: DashboardHttpRequest): Promise<{ count: number }> {
+    return { count: await this.processes.countDeadLetters(parseDeadLetterQuery(request.query)) };
+  }
+
+  @Post('dead-letters/retry')
+  @HttpCode(HttpStatus.OK)
+  @DashboardWrite('bulk-retry')
+  async retryDeadLetters(@Req() request: DashboardHttpRequest): Promise<{ retried: number }> {
+    const { reason, fields } = parseWriteBody(request, DEAD_LETTER_FILTER);
+    const audit = { actor: this.access.actorOf(request), reason };
+    return this.processes.retryDeadLetters(parseDeadLetterFilter(fields), audit);
+  }
+
+  @Post('processes/:id/timers/:name/reschedule')
+  @HttpCode(HttpStatus.OK)
+  @DashboardWrite('reschedule-timer')
+  async rescheduleTimer(
+    @Param('id') id: string,
+    @Param('name') name: string,
+    @Req() request: DashboardHttpRequest,
+  ): Promise<{ timers: PendingTimer[] }> {
+    const processId = parseId(id, 'The process id');
+    const { reason, fields } = parseWriteBody(request, ['at']);
+    const at = bodyTime(fields, 'at');
+    await this.processes.rescheduleTimer(processId, timerName(name), at, this.auditOf(request, reason));
+    return { timers: await this.processes.timers(processId) };
+  }
+
+  @Post('processes/:id/timers/:name/fire')
+  @HttpCode(HttpStatus.OK)
+  @DashboardWrite('fire-timer')
+  async fireTimer(
+    @Param('id') id: string,
+    @Param('name') name: string,
+    @Req() request: DashboardHttpRequest,
+  ): Promise<{ process: ProcessSummary }> {
+    const processId = parseId(id, 'The process id');
+    await this.processes.fireTimer(processId, timerName(name), this.audit(request));
+    return { process: summaryOf(await this.found(processId)) };
+  }
+
+  @Post('processes/:id/timers/:name/cancel')
+  @HttpCode(HttpStatus.OK)
+  @DashboardWrite('cancel-timer')
+  async cancelTimer(
+    @Param('id') id: string,
+    @Param('name') name: string,
+    @Req() request: DashboardHttpRequest,
+  ): Promise<{ timers: PendingTimer[] }> {
+    const processId = parseId(id, 'The process id');
+    await this.processes.cancelTimer(processId, timerName(name), this.audit(request));
+    return { timers: await this.processes.timers(processId) };
+  }
+
+  /** Body `{ state: {…}, reason }`: the reason is required (400 without). */
+  @Post('processes/:id/state')
+  @HttpCode(HttpStatus.OK)
+  @DashboardWrite('edit-state')
+  async editState(
+    @Param('id') id: string,
+    @Req() request: DashboardHttpRequest,
+  ): Promise<{ process: ProcessSummary & { state: object } }> {
+    const processId = parseId(id, 'The process id');
+    const { reason, fields } = parseWriteBody(request, ['state']);
+    const state = fields.state;
+    if (typeof state !== 'object' || state === null || Array.isArray(state))
+      throw new DashboardRequestError('state must be a JSON object.');
+    await this.processes.editState(processId, state, this.auditOf(request, reason) as OperatorAudit);
+    const instance = await this.found(processId);
+    return { process: { ...summaryOf(instance), state: instance.state } };
+  }
+
+  /** Body `{ stateName, reason }`: the reason is required (400 without). */
+  @Post('processes/:id/transition')
+  @HttpCode(HttpStatus.OK)
+  @DashboardWrite('force-transition')
+  async forceTransition(
+    @Param('id') id: string,
+    @Req() request: DashboardHttpRequest,
+  ): Promise<{ process: ProcessSummary }> {
+    const processId = parseId(id, 'The process id');
+    const { reason, fields } = parseWriteBody(request, ['stateName']);
+    const stateName = bodyText(fields, 'stateName', MAX_NAME)!;
+    await this.processes.forceTransition(
+      processId,
+      stateName,
+      this.auditOf(request, reason) as OperatorAudit,
+    );
+    return { process: summaryOf(await this.found(processId)) };
+  }
+
+  private auditOf(request: DashboardHttpRequest, reason: string | undefined): Partial<OperatorAudit> {
+    return { actor: this.access.actorOf(request), reason };
+  }
+
   private audit(request: DashboardHttpRequest): Partial<OperatorAudit> {
     const { reason } = parseWriteBody(request);
     return { actor: this.access.actorOf(request), reason };
   }
 
-  /** `found` plus the active instances that hold `key` as an associated value, and the one whose id it is. */
+  /**
+   * `found` (the list searched the key as correlation key and associated value, in any status) plus the
+   * instance whose id it is.
+   */
   private async withAssociated(
     found: ProcessSummaryRow[],
     key: string,
     query: { type?: string; status?: string[] },
   ): Promise<ProcessSummaryRow[]> {
-    const types =
-      query.type !== undefined
-        ? [query.type]
-        : (await this.processes.overview()).types.map((overview) => overview.type);
-    const more = await Promise.all([
-      ...types.map((type) => this.processes.find(type, key)),
-      isUuid(key) ? this.processes.get(key.toLowerCase()) : null,
-    ]);
-    const unique = new Map(found.map((instance) => [instance.id, instance]));
-    for (const instance of more) {
-      if (!instance || unique.has(instance.id)) continue;
-      if (query.type !== undefined && instance.type !== query.type) continue;
-      if (query.status !== undefined && !query.status.includes(instance.status)) continue;
-      unique.set(instance.id, instance);
-    }
-    return [...unique.values()];
+    const byId = isUuid(key) ? await this.processes.get(key.toLowerCase()) : null;
+    if (!byId || found.some((instance) => instance.id === byId.id)) return found;
+    if (query.type !== undefined && byId.type !== query.type) return found;
+    if (query.status !== undefined && !query.status.includes(byId.status)) return found;
+    return [...found, byId];
   }
 
   private async found(processId: string): Promise<ProcessInstance> {
@@ -199,3 +305,12 @@ export class DashboardApiController {
 }
 
 type ProcessSummaryRow = Omit<ProcessInstance, 'state'>;
+
+/** A timer name in the path (URL-decoded by the platform). */
+function timerName(name: string): string {
+  if (name.length === 0 || name.length > MAX_NAME || /\p{Cc}/u.test(name))
+    throw new DashboardRequestError(
+      `The timer name must be 1 to ${MAX_NAME} characters without control characters.`,
+    );
+  return name;
+}

@@ -10,10 +10,14 @@ import {
   ConcurrencyConflictError,
   ConflictRetriesExhaustedError,
   DeadLetterNotFoundError,
+  InvalidArgumentError,
   InvalidCursorError,
   InvalidProcessStatusError,
   ProcessManagerError,
   ProcessNotFoundError,
+  RepairConflictError,
+  RepairReasonRequiredError,
+  TimerNotFoundError,
   UnknownProcessTypeError,
 } from '../errors/index.js';
 import {
@@ -84,16 +88,23 @@ function statusOf(error: Error): number | undefined {
   if (
     error instanceof ProcessNotFoundError ||
     error instanceof DeadLetterNotFoundError ||
+    error instanceof TimerNotFoundError ||
     error instanceof UnknownProcessTypeError
   )
     return HttpStatus.NOT_FOUND;
   if (
     error instanceof InvalidProcessStatusError ||
     error instanceof ConcurrencyConflictError ||
-    error instanceof ConflictRetriesExhaustedError
+    error instanceof ConflictRetriesExhaustedError ||
+    error instanceof RepairConflictError
   )
     return HttpStatus.CONFLICT;
-  if (error instanceof InvalidCursorError) return HttpStatus.BAD_REQUEST;
+  if (
+    error instanceof InvalidCursorError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof RepairReasonRequiredError
+  )
+    return HttpStatus.BAD_REQUEST;
   // The library's argument and input checks: InvalidArgumentError, hopeless input errors, …
   if (error instanceof ProcessManagerError && (/^Invalid/.test(error.name) || 'hopeless' in error))
     return HttpStatus.BAD_REQUEST;

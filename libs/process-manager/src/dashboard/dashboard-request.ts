@@ -64,7 +64,11 @@ export function parseId(value: string, what: string): string {
  * The body of a write: `POST` with `Content-Type: application/json` (a cross-site form cannot send
  * that without a CORS preflight) holding `{}` or `{ "reason": "…" }`.
  */
-export function parseWriteBody(request: DashboardHttpRequest): { reason?: string } {
+export function parseWriteBody(
+  request: DashboardHttpRequest,
+  /** The fields this write takes besides `reason`. */
+  fields: readonly string[] = [],
+): { reason?: string; fields: Record<string, unknown> } {
   const contentType = String(request.headers['content-type'] ?? '');
   if (!/^application\/json\s*(;|$)/i.test(contentType))
     throw new DashboardRequestError(
@@ -74,18 +78,65 @@ export function parseWriteBody(request: DashboardHttpRequest): { reason?: string
   const body = request.body ?? {};
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new DashboardRequestError('The body must be a JSON object, e.g. {} or {"reason": "…"}.');
-  const fields = body as Record<string, unknown>;
-  rejectUnknown(fields, ['reason'], 'body field');
-  const reason = fields.reason;
-  if (reason === undefined || reason === null) return {};
+  const given = body as Record<string, unknown>;
+  rejectUnknown(given, ['reason', ...fields], 'body field');
+  const reason = given.reason;
+  if (reason === undefined || reason === null) return { fields: given };
   if (typeof reason !== 'string') throw new DashboardRequestError('reason must be a string.');
   if (reason.length > MAX_REASON)
     throw new DashboardRequestError(`reason must be at most ${MAX_REASON} characters.`);
   if (/\p{Cc}/u.test(reason.replace(/[\n\t]/g, '')))
     throw new DashboardRequestError('reason must not contain control characters.');
   const trimmed = reason.trim();
-  return trimmed === '' ? {} : { reason: trimmed };
+  return trimmed === '' ? { fields: given } : { reason: trimmed, fields: given };
 }
+
+/** A text field of a write's body, required unless `optional`. */
+export function bodyText(
+  fields: Record<string, unknown>,
+  name: string,
+  max: number,
+  optional = false,
+): string | undefined {
+  const value = fields[name];
+  if ((value === undefined || value === null || value === '') && optional) return undefined;
+  if (typeof value !== 'string' || value === '')
+    throw new DashboardRequestError(`${name} must be given, as text.`);
+  if (value.length > max) throw new DashboardRequestError(`${name} must be at most ${max} characters.`);
+  if (/\p{Cc}/u.test(value)) throw new DashboardRequestError(`${name} must not contain control characters.`);
+  return value;
+}
+
+/** An ISO 8601 time in a write's body. */
+export function bodyTime(fields: Record<string, unknown>, name: string): Date {
+  const value = bodyText(fields, name, 40)!;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value))
+    throw new DashboardRequestError(`${name} must be an ISO 8601 time: got "${clip(value)}".`);
+  return time;
+}
+
+/** The dead-letter filter of `GET dead-letters/count` and `POST dead-letters/retry`. */
+export function parseDeadLetterFilter(values: Record<string, unknown>): {
+  type?: string;
+  messageType?: string;
+  errorContains?: string;
+} {
+  return {
+    type: bodyText(values, 'type', 200, true),
+    messageType: bodyText(values, 'messageType', 200, true),
+    errorContains: bodyText(values, 'errorContains', 200, true),
+  };
+}
+
+export function parseDeadLetterQuery(
+  query: Record<string, unknown>,
+): ReturnType<typeof parseDeadLetterFilter> {
+  rejectUnknown(query, DEAD_LETTER_FILTER, 'query parameter');
+  return parseDeadLetterFilter(query);
+}
+
+export const DEAD_LETTER_FILTER = ['type', 'messageType', 'errorContains'];
 
 function rejectUnknown(values: Record<string, unknown>, known: string[], what: string): void {
   const unknown = Object.keys(values).find((key) => !known.includes(key));

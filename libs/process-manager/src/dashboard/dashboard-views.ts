@@ -38,7 +38,7 @@ function failureKindOf(
 }
 
 /** Operator actions in the timeline: history rows that no message caused. */
-const OPERATOR_OUTCOMES = new Set<string>(['cancelled', 'acknowledged', 'retried']);
+const OPERATOR_OUTCOMES = new Set<string>(['cancelled', 'acknowledged', 'retried', 'repaired']);
 
 export type TimelineEntry = ProcessHistoryEntry & { operator: boolean };
 

@@ -13,11 +13,26 @@ export interface OnEventOptions {
   /** Named state after the handler. */
   to?: string;
   /**
+   * Guard, checked against the instance's current state before the handler runs: false records the
+   * event as ignored (the history note names the guard, by its function name) and changes nothing.
+   * Pure, like a handler. On a start handler with no instance yet it sees the initial state, and false
+   * starts nothing.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event and state types are the handler's
+  when?: (event: any, state: any) => boolean;
+  /**
    * A non-start event with no active instance: `'ignore'` (warn and count), `'retry'` (wait for a late
    * start event) or `'dead-letter'`.
    * @default 'ignore'
    */
   onMissing?: 'ignore' | 'retry' | 'dead-letter';
+  /**
+   * An event without a correlation value (its `correlate` gives undefined, null or ''): `'dead-letter'`
+   * it as bad input, or `'ignore'` it as not for this process — for events that only sometimes belong
+   * to one.
+   * @default 'dead-letter'
+   */
+  onMissingCorrelation?: 'ignore' | 'dead-letter';
   /**
    * Stateless handlers only: dedupe by messageId (inbox) and write the returned messages to the outbox
    * in one transaction before dispatching them. `false` sends them directly, like an `@EventsHandler`.

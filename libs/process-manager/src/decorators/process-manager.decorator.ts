@@ -32,6 +32,19 @@ export interface ProcessManagerOptions {
    * @default 'notify'
    */
   onStuck?: 'notify' | 'resend' | 'fail';
+  /**
+   * Version of the state's schema; raise it with a migration whenever the state's shape changes.
+   * Each instance records the version its state was written with.
+   * @default 1
+   */
+  version?: number;
+  /**
+   * `migrations[v]` upgrades a state of version v-1 to v; pure. An instance loaded at an older version
+   * runs `migrations[stored+1..version]` in order before the handler, and the step commits the result.
+   * Every version from 2 to `version` needs one (boot fails with `InvalidProcessVersionError`).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each migration takes its own version's shape
+  migrations?: Record<number, (state: any) => object>;
 }
 
 /** Marks a provider as a stateful process manager whose `@OnEvent()` methods share persisted instances. */

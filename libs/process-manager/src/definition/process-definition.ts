@@ -14,7 +14,11 @@ export interface StatefulRoute {
   /** Named states in which the handler runs; undefined = any. */
   readonly from: readonly string[] | undefined;
   readonly to: string | undefined;
+  /** `@OnEvent({ when })`, with the name the history note and the diagram give it. */
+  readonly guard?: RouteGuard;
   readonly onMissing: NonNullable<OnEventOptions['onMissing']>;
+  /** `'ignore'`: an event without a correlation value is not for this process (default: dead-lettered). */
+  readonly onMissingCorrelation?: OnEventOptions['onMissingCorrelation'];
   /** What the correlation value is read from, for messages: `'orderId'` or `'correlate()'`. */
   readonly correlateBy: string;
   /** Association key when the route correlates on a property other than the process's key. */
@@ -22,6 +26,11 @@ export interface StatefulRoute {
   /** Correlation value of an event; may throw (user function). */
   readonly correlate: (event: object) => unknown;
   readonly invoke: (event: object, ctx: ProcessContext<object>) => unknown;
+}
+
+export interface RouteGuard {
+  readonly name: string;
+  readonly test: (event: object, state: object) => boolean;
 }
 
 /** A stateless `@OnEvent()` in a plain provider: returns the messages to send. */
@@ -42,6 +51,10 @@ export interface ProcessDefinition {
   readonly className: string;
   readonly correlationKey: string | undefined;
   readonly initialState: () => object;
+  /** Version of the state's schema (`@ProcessManager({ version })`), >= 1. */
+  readonly version: number;
+  /** `migrations[v]` upgrades a state of version v-1 to v; one for each v in 2..version (checked at boot). */
+  readonly migrations: Readonly<Record<number, (state: object) => object>>;
   /** The `@OnEvent()` handlers; these receive events from the EventBus. */
   readonly routes: readonly StatefulRoute[];
   /** Built-in handlers for library messages the class does not handle itself; delivered by id only. */

@@ -5,6 +5,7 @@ import { parseDuration } from '../kernel/duration.js';
 import type { ProcessContext } from '../kernel/process-context.js';
 import {
   DuplicateProcessNameError,
+  InvalidProcessVersionError,
   MissingCorrelationError,
   MissingStartHandlerError,
 } from '../errors/index.js';
@@ -115,6 +116,7 @@ function buildProcesses(
       className,
       correlationKey: manager.correlationKey,
       initialState: manager.initialState ?? (() => ({})),
+      ...checkedVersion(name, manager),
       routes,
       systemRoutes,
       timeoutMs: manager.timeout === undefined ? undefined : parseDuration(manager.timeout),
@@ -146,12 +148,21 @@ function handlerTransitions(routes: readonly StatefulRoute[]): StateTransition[]
   return routes.flatMap((route) => {
     if (route.to === undefined) return [];
     const sources = route.start ? ['[*]'] : (route.from ?? ['*']);
-    return sources.map((from) => ({ from, to: route.to!, label: route.messageType }));
+    const label = route.guard ? `${route.messageType} [${route.guard.name}]` : route.messageType;
+    return sources.map((from) => ({ from, to: route.to!, label }));
   });
 }
 
 function statefulRoutes(process: ProcessDefinition, handler: DiscoveredHandler): StatefulRoute[] {
-  const { correlate, from, to, start = false, onMissing = 'ignore' } = handler.options;
+  const {
+    correlate,
+    from,
+    to,
+    when,
+    start = false,
+    onMissing = 'ignore',
+    onMissingCorrelation,
+  } = handler.options;
   const key = typeof correlate === 'string' ? correlate : process.correlationKey;
   if (typeof correlate !== 'function' && !key)
     throw new MissingCorrelationError(process.name, handler.methodName);
@@ -164,7 +175,9 @@ function statefulRoutes(process: ProcessDefinition, handler: DiscoveredHandler):
     start,
     from: from === undefined ? undefined : [from].flat(),
     to,
+    guard: when && { name: when.name || 'when', test: when },
     onMissing,
+    onMissingCorrelation,
     correlateBy: typeof correlate === 'function' ? 'correlate()' : key!,
     // A named property other than the process's own key finds the instance through associations.
     associationKey:
@@ -179,6 +192,32 @@ function statefulRoutes(process: ProcessDefinition, handler: DiscoveredHandler):
         : (message: object) => (message as Record<string, unknown>)[key!],
     invoke: (message, ctx) => method.call(handler.instance, message, ctx),
   }));
+}
+
+/** The version and migrations of a process, or `InvalidProcessVersionError` when some older state could not be upgraded. */
+function checkedVersion(
+  name: string,
+  manager: ProcessManagerOptions,
+): Pick<ProcessDefinition, 'version' | 'migrations'> {
+  const version = manager.version ?? 1;
+  const migrations = manager.migrations ?? {};
+  if (!Number.isInteger(version) || version < 1)
+    throw new InvalidProcessVersionError(name, version, 'not an integer >= 1');
+  const missing = Array.from({ length: version - 1 }, (_, i) => i + 2).filter(
+    (v) => typeof migrations[v] !== 'function',
+  );
+  if (missing.length > 0)
+    throw new InvalidProcessVersionError(name, version, `migrations[${missing.join('], [')}] missing`);
+  const beyond = Object.keys(migrations)
+    .map(Number)
+    .filter((v) => !(v >= 2 && v <= version));
+  if (beyond.length > 0)
+    throw new InvalidProcessVersionError(
+      name,
+      version,
+      `migrations[${beyond.join('], [')}] lie outside 2..${version} (raise version with the migration)`,
+    );
+  return { version, migrations };
 }
 
 function stuckAfterMs(option: ProcessManagerOptions['stuckAfter']): ProcessDefinition['stuckAfterMs'] {
@@ -200,6 +239,7 @@ function builtInRoutes(process: ProcessDefinition): StatefulRoute[] {
     start: false,
     from: undefined,
     to: undefined,
+    guard: undefined,
     onMissing: 'ignore',
     correlateBy: 'processId',
     associationKey: undefined,

@@ -7,6 +7,8 @@ export interface ScheduledTimer {
   readonly dueAt: Date;
   readonly messageType: string;
   readonly payload: Record<string, unknown>;
+  /** W3C trace context of the step that scheduled it: its firing continues that trace. */
+  readonly traceparent?: string;
 }
 
 /** Everything one event does to one instance; the store commits it in one transaction or not at all. */

@@ -5,12 +5,14 @@ import {
   InvalidMessageMetadataError,
   MessageNotSerializableError,
   MissingCorrelationValueError,
+  NewerProcessVersionError,
+  ProcessMigrationFailedError,
   StateNotSerializableError,
   UnroutableTimerError,
 } from '../errors/index.js';
 import { describeValue } from '../errors/describe-value.js';
 import { describeError } from '../kernel/describe-error.js';
-import { toPlainJson } from '../kernel/plain-json.js';
+import { clonePlainJson, toPlainJson } from '../kernel/plain-json.js';
 import { correlationKeyOf, MAX_NAME_LENGTH, nameProblem, textProblem } from '../kernel/text-rules.js';
 import {
   ProcessCompleted,
@@ -73,7 +75,7 @@ export function checkMetadata(messageType: string, metadata: MessageMetadata): v
     const reason = `(${describeValue(metadata.messageId)}) ${idProblem}`;
     throw new InvalidMessageMetadataError(messageType, 'messageId', reason);
   }
-  for (const field of ['correlationId', 'causationId'] as const) {
+  for (const field of ['correlationId', 'causationId', 'traceparent'] as const) {
     const value: unknown = metadata[field];
     if (value === undefined || value === null) continue;
     const problem = typeof value === 'string' ? textProblem(value) : 'is not a string';
@@ -89,11 +91,16 @@ export function checkMetadata(messageType: string, metadata: MessageMetadata): v
 export async function decide(input: StepInput, env: EngineEnvironment): Promise<Decision> {
   const { route, event, metadata } = input;
   const process = route.process;
+  // One clock value per step: what the history records as `at`, and what a replay gives the handler.
+  const at = env.now();
+  const stepEnv: EngineEnvironment = { ...env, now: () => new Date(at.getTime()) };
   const isNew = input.instance === null;
-  const before = input.instance ?? newInstance(process, input.correlationKey, env);
-  const ctx = draft(process, before, isNew, metadata, env);
+  const before = input.instance
+    ? upgraded(process, input.instance)
+    : newInstance(process, input.correlationKey, stepEnv);
+  const ctx = draft(process, before, isNew, metadata, stepEnv);
 
-  const ignoredBecause = isNew ? undefined : whyIgnored(route, before);
+  const ignoredBecause = isNew ? undefined : whyIgnored(route, before, event);
   if (ignoredBecause === undefined) {
     if (isNew && process.timeoutMs !== undefined) {
       const deadline = new Date(before.startedAt.getTime() + process.timeoutMs);
@@ -102,11 +109,45 @@ export async function decide(input: StepInput, env: EngineEnvironment): Promise<
     await route.invoke(event, ctx);
     if (route.to !== undefined) ctx.transitionTo(route.to);
   }
-  return toDecision(ctx, before, env, {
+  const decision = toDecision(ctx, before, stepEnv, {
     messageType: route.messageType,
     outcome: ignoredBecause === undefined ? 'handled' : 'ignored',
     note: ignoredBecause ?? ctx.note,
   });
+  const { json, refused } = toPlainJson(event, route.messageType, true);
+  // An input that is not plain JSON is still handled; only its replay is given up (verify() says so).
+  const recorded = refused ? undefined : { payload: json, metadata };
+  return { ...decision, history: { ...decision.history, input: recorded } };
+}
+
+/**
+ * Why a start event with no instance yet starts nothing: its guard refused the initial state. The
+ * delivery then commits nothing (an ignored start would leave an instance behind).
+ */
+export function startRefused(route: StatefulRoute, event: object): string | undefined {
+  if (!route.guard || route.guard.test(event, route.process.initialState())) return undefined;
+  return `guard ${route.guard.name} refused it`;
+}
+
+/**
+ * The instance with its state upgraded to the definition's version by `migrations[stored+1..version]`.
+ * An instance written by a newer version is not touched (`NewerProcessVersionError`: the delivery waits
+ * for an app that knows it); a migration that throws fails the step (`ProcessMigrationFailedError`).
+ */
+export function upgraded(process: ProcessDefinition, instance: ProcessInstance): ProcessInstance {
+  const stored = instance.stateVersion ?? 1;
+  if (stored > process.version)
+    throw new NewerProcessVersionError(process.name, instance.id, stored, process.version);
+  if (stored === process.version) return { ...instance, stateVersion: stored };
+  let state = instance.state;
+  for (let version = stored + 1; version <= process.version; version++) {
+    try {
+      state = process.migrations[version]!(clonePlainJson(state));
+    } catch (error) {
+      throw new ProcessMigrationFailedError(process.name, instance.id, version, error, describeError(error));
+    }
+  }
+  return { ...instance, state: toJsonState(state, instance), stateVersion: process.version };
 }
 
 /**
@@ -168,15 +209,19 @@ function newInstance(
     stateName: undefined,
     state: process.initialState(),
     version: 0,
+    stateVersion: process.version,
     startedAt: now,
     updatedAt: now,
   };
 }
 
-function whyIgnored(route: StatefulRoute, instance: ProcessInstance): string | undefined {
+function whyIgnored(route: StatefulRoute, instance: ProcessInstance, event: object): string | undefined {
   if (!isLive(instance.status)) return `instance is ${instance.status}`;
   if (route.from && !route.from.includes(instance.stateName ?? '')) {
     return `${route.methodName}() runs in ${route.from.join(' | ')}, instance is in ${instance.stateName ?? '(no state)'}`;
+  }
+  if (route.guard && !route.guard.test(event, clonePlainJson(instance.state))) {
+    return `guard ${route.guard.name} of ${route.methodName}() refused it`;
   }
   return undefined;
 }
@@ -218,6 +263,7 @@ function toDecision(
             dueAt: timer.dueAt,
             messageType: env.nameOf(timer.message),
             payload: payloadOf(before, timer.message, env),
+            ...(ctx.metadata.traceparent !== undefined && { traceparent: ctx.metadata.traceparent }),
           })),
       cancelled: ctx.cancelled.filter((name) => !ctx.scheduled.some((timer) => timer.name === name)),
       cancelAll: ended,
@@ -231,6 +277,8 @@ function toDecision(
       commands: outgoing.map(({ kind, type, payload }) => ({ kind, type, payload })),
       at: now,
       error: after.status === 'failed' && before.status !== 'failed' ? after.lastError : undefined,
+      state: after.state,
+      stateVersion: after.stateVersion ?? 1,
     },
   };
 }
@@ -283,6 +331,8 @@ function outgoingMessages(
       correlationId: id,
       causationId: ctx.metadata.messageId,
       occurredAt: now,
+      // The step's own span (see ProcessTelemetry.step): what it sends continues its trace.
+      ...(ctx.metadata.traceparent !== undefined && { traceparent: ctx.metadata.traceparent }),
     };
     return {
       kind,

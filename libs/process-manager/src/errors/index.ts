@@ -5,3 +5,5 @@ export * from './input.errors.js';
 export * from './dispatch.errors.js';
 export * from './failure-path.errors.js';
 export * from './schema.errors.js';
+export * from './versioning.errors.js';
+export * from './operator.errors.js';

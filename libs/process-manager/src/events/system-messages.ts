@@ -22,4 +22,16 @@ export class CommandDispatchFailed {
   ) {}
 }
 
-export const SYSTEM_MESSAGES = [ProcessTimedOut, CommandDispatchFailed];
+/**
+ * Delivered by `ProcessManagerService.cancel()` to an instance whose process undoes its work when
+ * cancelled (an orchestrated saga compensates, then ends `cancelled`); others are cancelled directly.
+ */
+@MessageType('ProcessManager.ProcessCancelRequested')
+export class ProcessCancelRequested {
+  constructor(
+    readonly reason?: string,
+    readonly actor?: string,
+  ) {}
+}
+
+export const SYSTEM_MESSAGES = [ProcessTimedOut, CommandDispatchFailed, ProcessCancelRequested];

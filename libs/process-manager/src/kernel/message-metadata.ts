@@ -7,6 +7,8 @@ export interface MessageMetadata {
   /** `messageId` of the message that caused this one. */
   causationId?: string;
   occurredAt: Date;
+  /** W3C trace context of the span that sent it: its receiver's step continues that trace. */
+  traceparent?: string;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { MessageMetadata } from './message-metadata.js';
 import type { ProcessStatus } from './process-context.js';
 
 /** A persisted process instance. */
@@ -9,6 +10,8 @@ export interface ProcessInstance {
   stateName?: string;
   state: object;
   version: number;
+  /** Version of the process definition the state was written with (`@ProcessManager({ version })`); 1 when absent. */
+  stateVersion?: number;
   startedAt: Date;
   updatedAt: Date;
   completedAt?: Date;
@@ -29,7 +32,7 @@ export interface ProcessHistoryEntry {
    * `handled`; `ignored` when the instance's state or status did not accept the message; `stalled` from
    * recovery; `cancelled`, `acknowledged`, `retried`: an operator's action (`note` says who and why).
    */
-  outcome: 'handled' | 'ignored' | 'stalled' | 'cancelled' | 'acknowledged' | 'retried';
+  outcome: 'handled' | 'ignored' | 'stalled' | 'cancelled' | 'acknowledged' | 'retried' | 'repaired';
   fromState?: string;
   toState?: string;
   status: ProcessStatus;
@@ -37,6 +40,14 @@ export interface ProcessHistoryEntry {
   at: Date;
   error?: string;
   note?: string;
+  /**
+   * The input message of an event's step, as the handler saw it (`verify()` replays it; `at` is the
+   * clock it saw). Absent on operator and recovery rows, and on steps recorded before 0.2.
+   */
+  input?: { payload: unknown; metadata: MessageMetadata };
+  /** The state after the step, and the version it was written with (absent before 0.2). */
+  state?: object;
+  stateVersion?: number;
 }
 
 /** Statuses that hold the (type, correlationKey) slot: at most one such instance per key. */

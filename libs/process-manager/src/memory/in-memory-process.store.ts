@@ -16,10 +16,17 @@ import { ConcurrencyConflictError } from '../errors/index.js';
 import { decodeCursor, encodeCursor, listLimit } from '../ports/list-cursor.js';
 import type { FailureStore } from '../ports/failure-store.js';
 import type { HealthFigures, HealthQueries } from '../ports/health-queries.js';
+import type { TelemetryFigures } from '../ports/telemetry-queries.js';
 import type { RetentionStore } from '../ports/retention-store.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
 import type { ProcessControl } from '../ports/process-control.js';
 import type { ProcessQueries } from '../ports/process-queries.js';
+import type {
+  DeadLetterFilter,
+  OperatorStore,
+  PendingOutboxRow,
+  StatePatch,
+} from '../ports/operator-store.js';
 import type {
   ActiveCount,
   ClaimedOutboxRecord,
@@ -64,7 +71,8 @@ export class InMemoryProcessStore
     ProcessQueries,
     ProcessControl,
     RetentionStore,
-    HealthQueries
+    HealthQueries,
+    OperatorStore
 {
   private readonly processes = new Map<string, ProcessInstance>();
   /** Every instance id ever created for a (type, correlation key). */
@@ -426,7 +434,9 @@ export class InMemoryProcessStore
           (query.type === undefined || p.type === query.type) &&
           (!statuses || statuses.includes(p.status)) &&
           (query.stateName === undefined || p.stateName === query.stateName) &&
-          (query.correlationKey === undefined || p.correlationKey === query.correlationKey) &&
+          (query.correlationKey === undefined ||
+            p.correlationKey === query.correlationKey ||
+            this.associations.some((a) => a.processId === p.id && a.value === query.correlationKey)) &&
           (query.updatedBefore === undefined || p.updatedAt.getTime() < query.updatedBefore.getTime()),
       )
       .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || compareIds(b.id, a.id))
@@ -453,6 +463,18 @@ export class InMemoryProcessStore
       const count = counts.get(key) ?? { type: instance.type, status: instance.status, count: 0, stalled: 0 };
       count.count += 1;
       if (this.stalled.has(instance.id)) count.stalled += 1;
+      counts.set(key, count);
+    }
+    return [...counts.values()];
+  }
+
+  async countLiveByState(): Promise<{ type: string; stateName: string; count: number }[]> {
+    const counts = new Map<string, { type: string; stateName: string; count: number }>();
+    for (const instance of this.processes.values()) {
+      if (!isLive(instance.status) || instance.stateName === undefined) continue;
+      const key = pairKey(instance.type, instance.stateName);
+      const count = counts.get(key) ?? { type: instance.type, stateName: instance.stateName, count: 0 };
+      count.count += 1;
       counts.set(key, count);
     }
     return [...counts.values()];
@@ -544,6 +566,13 @@ export class InMemoryProcessStore
     for (const [timerId, timer] of this.timers) if (timer.processId === id) this.timers.delete(timerId);
   }
 
+  async telemetryFigures(now: Date): Promise<TelemetryFigures> {
+    const pendingOutbox = [...this.outbox.values()].filter(
+      (row) => !row.dispatchedAt && !row.failedAt,
+    ).length;
+    return { ...(await this.healthFigures(now)), pendingOutbox, instances: await this.countActive() };
+  }
+
   async healthFigures(now: Date, scope?: ClaimScope): Promise<HealthFigures> {
     const earliest = (dates: Date[]) =>
       dates.length === 0 ? undefined : new Date(Math.min(...dates.map((date) => date.getTime())));
@@ -593,6 +622,141 @@ export class InMemoryProcessStore
     for (const timer of decision.timers.scheduled) {
       this.timers.set(timer.id, { ...clone(timer), processId, processType: decision.instance.type });
     }
+  }
+
+  async pendingTimers(processId: string): Promise<TimerRecord[]> {
+    return [...this.timers.values()]
+      .filter((timer) => timer.processId === processId)
+      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || compareIds(a.id, b.id))
+      .map(({ lockedUntil: _lockedUntil, ...timer }) => clone(timer));
+  }
+
+  async rescheduleTimer(
+    processId: string,
+    name: string,
+    dueAt: Date,
+    note: string,
+    at: Date,
+  ): Promise<boolean> {
+    const timer = this.liveTimer(processId, name);
+    if (!timer) return false;
+    Object.assign(timer, { dueAt, lockedUntil: undefined });
+    this.appendRepair(processId, this.processes.get(processId)!.stateName, note, at);
+    return true;
+  }
+
+  async cancelTimer(processId: string, name: string, note: string, at: Date): Promise<boolean> {
+    const timer = this.liveTimer(processId, name);
+    if (!timer) return false;
+    this.timers.delete(timer.id);
+    this.appendRepair(processId, this.processes.get(processId)!.stateName, note, at);
+    return true;
+  }
+
+  async claimTimerNow(
+    processId: string,
+    name: string,
+    leaseUntil: Date,
+    note: string,
+    at: Date,
+  ): Promise<TimerRecord | undefined> {
+    const timer = this.liveTimer(processId, name);
+    if (!timer || (timer.lockedUntil && timer.lockedUntil > at)) return undefined;
+    Object.assign(timer, { dueAt: at, lockedUntil: leaseUntil });
+    this.appendRepair(processId, this.processes.get(processId)!.stateName, note, at);
+    const { lockedUntil: _lockedUntil, ...claimed } = timer;
+    return clone({ ...claimed, correlationKey: this.processes.get(processId)!.correlationKey });
+  }
+
+  async repairState(
+    processId: string,
+    expectedVersion: number,
+    patch: StatePatch,
+    note: string,
+    at: Date,
+  ): Promise<boolean> {
+    const instance = this.processes.get(processId);
+    if (!instance || !isLive(instance.status) || instance.version !== expectedVersion) return false;
+    const fromState = instance.stateName;
+    if (patch.state !== undefined) instance.state = clone(patch.state);
+    if (patch.stateName !== undefined) instance.stateName = patch.stateName;
+    this.appendRepair(processId, fromState, note, at);
+    return true;
+  }
+
+  async pendingOutbox(processId: string): Promise<PendingOutboxRow[]> {
+    return [...this.outbox]
+      .filter(([, row]) => row.processId === processId && row.dispatchedAt === undefined)
+      .sort(([a, x], [b, y]) => x.createdAt.getTime() - y.createdAt.getTime() || compareIds(a, b))
+      .map(([id, row]) =>
+        clone({
+          id,
+          kind: row.kind,
+          type: row.type,
+          payload: row.payload,
+          createdAt: row.createdAt,
+          attempts: row.attempts,
+          ...(row.lastError !== undefined && { lastError: row.lastError }),
+          ...(row.failedAt !== undefined && { failedAt: row.failedAt }),
+        }),
+      );
+  }
+
+  async matchingDeadLetters(
+    filter: DeadLetterFilter,
+    limit: number,
+    after?: { firstFailedAt: Date; id: string },
+  ): Promise<FailureRecord[]> {
+    return this.deadLettersMatching(filter)
+      .filter(({ firstFailedAt, id }) => {
+        const time = after ? firstFailedAt.getTime() - after.firstFailedAt.getTime() : 1;
+        return time > 0 || (time === 0 && compareIds(id, after!.id) > 0);
+      })
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async countMatchingDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    return this.deadLettersMatching(filter).length;
+  }
+
+  private deadLettersMatching(filter: DeadLetterFilter): FailureRecord[] {
+    const part = filter.errorContains?.toLowerCase();
+    return [...this.failures.values()]
+      .filter(
+        (failure) =>
+          failure.status === 'dead' &&
+          (filter.type === undefined || failure.handler === filter.type) &&
+          (filter.messageType === undefined || failure.messageType === filter.messageType) &&
+          (part === undefined || failure.error.toLowerCase().includes(part)),
+      )
+      .sort((a, b) => a.firstFailedAt.getTime() - b.firstFailedAt.getTime() || compareIds(a.id, b.id));
+  }
+
+  /** A named timer of a live instance. */
+  private liveTimer(processId: string, name: string): StoredTimer | undefined {
+    const instance = this.processes.get(processId);
+    if (!instance || !isLive(instance.status)) return undefined;
+    return [...this.timers.values()].find((timer) => timer.processId === processId && timer.name === name);
+  }
+
+  /** A repair's new version and history row; `fromState`: the named state before it. */
+  private appendRepair(processId: string, fromState: string | undefined, note: string, at: Date): void {
+    const instance = this.processes.get(processId)!;
+    Object.assign(instance, { updatedAt: at, version: instance.version + 1 });
+    this.appendHistory(processId, {
+      seq: instance.version,
+      processId,
+      messageType: MARKERS.repaired.messageType,
+      messageId: markerMessageId('repaired', instance.version),
+      outcome: 'repaired',
+      fromState,
+      toState: instance.stateName,
+      status: instance.status,
+      commands: [],
+      at,
+      note,
+    });
   }
 
   private appendMarker(instance: ProcessInstance, outcome: MarkerOutcome, at: Date, note?: string): void {

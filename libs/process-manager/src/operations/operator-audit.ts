@@ -5,6 +5,16 @@ export interface OperatorAudit {
   reason: string;
 }
 
+/** A pending timer of an instance, as `timers(processId)` lists it. */
+export interface PendingTimer {
+  id: string;
+  /** The name given to `ctx.schedule()`; repairs address a timer by it. Unnamed timers are listed only. */
+  name?: string;
+  dueAt: Date;
+  messageType: string;
+  payload: Record<string, unknown>;
+}
+
 /**
  * The history note of an operator action: `what: reason (by actor)`, each part when known. The actor
  * and reason live in the note until the history has columns of their own.

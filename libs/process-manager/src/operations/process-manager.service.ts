@@ -9,6 +9,7 @@ import {
   UnknownProcessTypeError,
 } from '../errors/index.js';
 import { isLive } from '../kernel/process-instance.js';
+import { ProcessCancelRequested } from '../events/system-messages.js';
 import {
   decodeDeadLetterCursor,
   encodeDeadLetterCursor,
@@ -24,7 +25,11 @@ import { OutboxRelay } from '../scheduling/outbox.relay.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { Clock } from '../kernel/clock.js';
 import { stateDiagram } from './state-diagram.js';
-import { auditNote, type OperatorAudit } from './operator-audit.js';
+import { type OrphanedState, ProcessVersions } from './process-versions.js';
+import type { ReplayReport } from '../engine/replay.js';
+import { auditNote, type OperatorAudit, type PendingTimer } from './operator-audit.js';
+import { OperatorRepairs } from './operator-repairs.js';
+import type { DeadLetterFilter, PendingOutboxRow } from '../ports/operator-store.js';
 import type { ProcessOverview } from './process-overview.js';
 
 /** Inspect and operate process instances: the API behind dashboards and runbooks. */
@@ -38,6 +43,8 @@ export class ProcessManagerService {
     private readonly runner: ProcessRunner,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
+    private readonly repairs: OperatorRepairs,
+    private readonly versions: ProcessVersions,
   ) {}
 
   get(processId: string): Promise<ProcessInstance | null> {
@@ -76,10 +83,19 @@ export class ProcessManagerService {
     throw await this.whyNot(processId, 'acknowledge');
   }
 
-  /** Ends a running or compensating instance as cancelled; its timers are dropped. */
-  async cancel(processId: string, reason?: string, audit?: Pick<OperatorAudit, 'actor'>): Promise<void> {
+  /**
+   * Ends a running or compensating instance as cancelled; its timers are dropped. An orchestrated saga
+   * compensates first (it is sent `ProcessCancelRequested` and ends `cancelled` once undone); pass
+   * `compensate: false` to end it at once, releasing nothing.
+   */
+  async cancel(
+    processId: string,
+    reason?: string,
+    audit?: Pick<OperatorAudit, 'actor'> & { compensate?: boolean },
+  ): Promise<void> {
     checkText('cancel()', 'reason', reason, true);
     checkText('cancel()', 'the actor', audit?.actor, true);
+    if (audit?.compensate !== false && (await this.requestCancel(processId, reason, audit?.actor))) return;
     const note = auditNote({ reason, actor: audit?.actor });
     const write = () => this.control.cancel(processId, note, this.clock.now());
     if (await this.runner.exclusive(processId, write)) return;
@@ -118,6 +134,70 @@ export class ProcessManagerService {
         this.clock.now(),
       );
     await this.runner.redeliver(deadLetter);
+  }
+
+  /** The instance's pending timers, soonest first. */
+  timers(processId: string): Promise<PendingTimer[]> {
+    return this.repairs.timers(processId);
+  }
+
+  /** Moves a live instance's named timer to `at`; history keeps who, why and the new due time. */
+  rescheduleTimer(processId: string, name: string, at: Date, audit?: Partial<OperatorAudit>): Promise<void> {
+    return this.repairs.rescheduleTimer(processId, name, at, audit);
+  }
+
+  /** Delivers a live instance's named timer now, through the timers' path (deduped, in the instance's line). */
+  fireTimer(processId: string, name: string, audit?: Partial<OperatorAudit>): Promise<void> {
+    return this.repairs.fireTimer(processId, name, audit);
+  }
+
+  /** Drops a live instance's named timer without delivering it. */
+  cancelTimer(processId: string, name: string, audit?: Partial<OperatorAudit>): Promise<void> {
+    return this.repairs.cancelTimer(processId, name, audit);
+  }
+
+  /**
+   * Replaces a live instance's state (validated like a step's); `audit.reason` is required, and history
+   * keeps the diff of old → new with it.
+   */
+  editState(processId: string, state: object, audit: OperatorAudit): Promise<void> {
+    return this.repairs.editState(processId, state, audit);
+  }
+
+  /** Moves a live instance to the named state `stateName`, state unchanged; `audit.reason` is required. */
+  forceTransition(processId: string, stateName: string, audit: OperatorAudit): Promise<void> {
+    return this.repairs.forceTransition(processId, stateName, audit);
+  }
+
+  /** How many open dead letters match `filter`: what `retryDeadLetters(filter)` would re-run. */
+  countDeadLetters(filter: DeadLetterFilter = {}): Promise<number> {
+    return this.repairs.countDeadLetters(filter);
+  }
+
+  /**
+   * Re-runs every open dead letter matching `filter` (handler type, message type, part of the error),
+   * oldest first, each as `retryDeadLetter` does; those that fail again stay dead with the new error.
+   */
+  async retryDeadLetters(
+    filter: DeadLetterFilter = {},
+    audit?: Partial<OperatorAudit>,
+  ): Promise<{ retried: number }> {
+    const deadLetters = await this.repairs.matchingDeadLetters(filter);
+    for (const deadLetter of deadLetters) {
+      if (deadLetter.processId !== undefined)
+        await this.control.recordRetry(
+          deadLetter.processId,
+          auditNote(audit, retried([deadLetter]))!,
+          this.clock.now(),
+        );
+      await this.runner.redeliver(deadLetter);
+    }
+    return { retried: deadLetters.length };
+  }
+
+  /** The instance's outbox rows not sent yet (waiting for the relay, or failed for good). */
+  pendingOutbox(processId: string): Promise<PendingOutboxRow[]> {
+    return this.repairs.pendingOutbox(processId);
   }
 
   /**
@@ -192,11 +272,38 @@ export class ProcessManagerService {
     return this.runner.deliver(event);
   }
 
+  /**
+   * Replays the instance's recorded inputs through the current code (pure: nothing committed or sent)
+   * and reports the first step whose state, named state, status or messages differ from the record.
+   */
+  verify(processId: string): Promise<ReplayReport> {
+    return this.versions.verify(processId);
+  }
+
+  /** `verify()` for the newest `limit` (default 100) instances of a type: a pre-deploy check. */
+  verifyAll(query: { type: string; limit?: number }): Promise<ReplayReport[]> {
+    return this.versions.verifyAll(query);
+  }
+
+  /** Live instances resting in a named state that no handler of their process runs in any more. */
+  orphanedStates(): Promise<OrphanedState[]> {
+    return this.versions.orphanedStates();
+  }
+
   /** Mermaid `stateDiagram-v2` built from the `from` / `to` of the process's handlers. */
   diagram(type: string): string {
     const process = this.routes.process(type);
     if (!process) throw new UnknownProcessTypeError(type);
     return stateDiagram(process);
+  }
+
+  /** Asks a live instance whose process handles `ProcessCancelRequested` to cancel itself; false if none does. */
+  private async requestCancel(processId: string, reason?: string, actor?: string): Promise<boolean> {
+    const instance = await this.queries.get(processId);
+    if (!instance || !isLive(instance.status)) return false;
+    const outcome = await this.runner.request(instance, new ProcessCancelRequested(reason, actor));
+    if (outcome === 'skipped') throw await this.whyNot(processId, 'cancel');
+    return outcome !== undefined;
   }
 
   private async whyNot(processId: string, operation: string): Promise<Error> {

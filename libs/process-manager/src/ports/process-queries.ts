@@ -12,6 +12,8 @@ export abstract class ProcessQueries {
    * reads only those rows (the partial index of the active keys), never the whole table.
    */
   abstract countActive(): Promise<ActiveCount[]>;
+  /** Live instances (running, compensating) per type and named state; those without one are left out. */
+  abstract countLiveByState(): Promise<{ type: string; stateName: string; count: number }[]>;
   /**
    * Live instances idle since `idleSince`, not reported yet, with nothing pending that would move them:
    * a timer, outbox row or retry counts as pending unless it has been due since before `overdueSince`

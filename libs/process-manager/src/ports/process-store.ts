@@ -1,10 +1,12 @@
 import type { FailureStore } from './failure-store.js';
 import type { HealthQueries } from './health-queries.js';
+import type { OperatorStore } from './operator-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { ProcessControl } from './process-control.js';
 import type { ProcessQueries } from './process-queries.js';
 import type { RetentionStore } from './retention-store.js';
 import type { StepStore } from './step-store.js';
+import type { TelemetryQueries } from './telemetry-queries.js';
 import type { TimerStore } from './timer-store.js';
 
 /** What an adapter (TypeORM, memory) provides: every port, over one database. */
@@ -15,7 +17,9 @@ export type ProcessStore = StepStore &
   ProcessQueries &
   ProcessControl &
   RetentionStore &
-  HealthQueries;
+  HealthQueries &
+  TelemetryQueries &
+  OperatorStore;
 
 /** DI token of the adapter instance; each port is an alias of it. */
 export const PROCESS_STORE = Symbol('process-manager:process-store');

@@ -70,6 +70,8 @@ export interface TimerRecord {
   dueAt: Date;
   messageType: string;
   payload: Record<string, unknown>;
+  /** W3C trace context of the step that scheduled it. */
+  traceparent?: string;
   /**
    * The instance's correlation key, when the claim knows it: the delivery queues behind the instance's
    * other deliveries in this app under it (the runner re-queues if the instance turns out to hold another).

@@ -33,6 +33,8 @@ export const MARKERS = {
   cancelled: { messageType: 'ProcessManager.Cancel' },
   acknowledged: { messageType: 'ProcessManager.AcknowledgeFailure' },
   retried: { messageType: 'ProcessManager.Retry' },
+  /** A timer rescheduled, fired or cancelled, a state edited or a transition forced (`OperatorStore`). */
+  repaired: { messageType: 'ProcessManager.Repair' },
 } as const;
 
 export type MarkerOutcome = keyof typeof MARKERS;

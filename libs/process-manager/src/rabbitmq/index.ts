@@ -1,2 +1,11 @@
-// Reserved for the 0.2 RabbitMQ transport: the entry 'nestjs-process-manager/rabbitmq' exports nothing yet.
-export {};
+// Entry 'nestjs-process-manager/rabbitmq': the RabbitMQ transport between services (needs `amqplib`).
+export { RabbitMqTransportModule } from './rabbitmq-transport.module.js';
+export { RabbitMqTransport, UNREADABLE_DELIVERY_HANDLER } from './rabbitmq.transport.js';
+export type { RabbitMqTransportOptions } from './rabbitmq-transport.options.js';
+export {
+  AmqplibNotInstalledError,
+  BrokerNotConnectedError,
+  InvalidRabbitMqOptionsError,
+  PublishNotConfirmedError,
+  UnreadableDeliveryError,
+} from './rabbitmq.errors.js';

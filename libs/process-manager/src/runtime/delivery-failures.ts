@@ -5,6 +5,7 @@ import {
   DeliveryNotRecordedError,
   type DeliveryTarget,
   HopelessInputError,
+  NewerProcessVersionError,
   NoActiveInstanceError,
   UnstorableDeliveryError,
 } from '../errors/index.js';
@@ -14,6 +15,7 @@ import { MessageTypeRegistry } from '../definition/message-type.registry.js';
 import { OutboxDispatcher } from './outbox.dispatcher.js';
 import { FailureStore } from '../ports/failure-store.js';
 import { OutboxStore } from '../ports/outbox-store.js';
+import { ProcessTelemetry } from '../telemetry/process-telemetry.js';
 import { RESOLVED_OPTIONS } from '../kernel/constants.js';
 import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
 import { backoffDelay } from '../kernel/backoff.js';
@@ -51,6 +53,7 @@ export class DeliveryFailures {
     private readonly buses: CqrsBuses,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+    private readonly telemetry: ProcessTelemetry,
   ) {}
 
   /** Rejects with `DeliveryNotRecordedError` (naming the delivery and both errors) when the store fails. */
@@ -108,9 +111,12 @@ export class DeliveryFailures {
         : escapeText(describeError(reported));
 
     const previous = await this.store.failureAttempts(keys.handler, keys.messageId);
-    // Losing optimistic-concurrency races is contention, not a failure of the handler.
-    const attempts = previous + (error instanceof ConflictRetriesExhaustedError ? 0 : 1);
-    const dead = isHopeless(reported) || attempts >= this.options.retry.maxAttempts;
+    // Losing optimistic-concurrency races is contention, not a failure of the handler; an instance of a
+    // newer version waits for a newer app (a rolling deploy), however long that takes.
+    const deferred = error instanceof NewerProcessVersionError;
+    const attempts = previous + (error instanceof ConflictRetriesExhaustedError || deferred ? 0 : 1);
+    const dead = !deferred && (isHopeless(reported) || attempts >= this.options.retry.maxAttempts);
+    this.telemetry.deliveryFailed(keys.handler, keys.messageType, error, dead);
     await this.store.recordFailure({
       id: randomUUID(),
       handler: keys.handler,
@@ -130,6 +136,10 @@ export class DeliveryFailures {
       nextAttemptAt: dead ? undefined : new Date(now.getTime() + backoffDelay(attempts, this.options.retry)),
     });
     const where = `${target.handler} ${target.correlationKey ?? failure.processId ?? ''}`.trim();
+    if (deferred) {
+      this.onDeferred(error, `${where}: ${target.messageType} ${target.messageId}`);
+      return;
+    }
     if (!dead) {
       this.logger.warn(
         `${where}: ${target.messageType} ${target.messageId} failed (attempt ${attempts}), will retry: ${errorText}`,
@@ -141,6 +151,20 @@ export class DeliveryFailures {
     );
     this.buses.unhandledExceptions.publish({ cause: failure.message, exception: reported });
     if (failure.processId) await this.notifyDeadLettered(failure, target, errorText, now);
+  }
+
+  /** Deliveries deferred for an instance of a newer version, per process type; logged once per instance. */
+  readonly deferredByVersion = new Map<string, number>();
+  private readonly deferredInstances = new Set<string>();
+
+  private onDeferred(error: NewerProcessVersionError, what: string): void {
+    const count = this.deferredByVersion.get(error.processName) ?? 0;
+    this.deferredByVersion.set(error.processName, count + 1);
+    const instance = `${error.processId}@${error.storedVersion}`;
+    if (this.deferredInstances.has(instance)) return;
+    if (this.deferredInstances.size >= 10_000) this.deferredInstances.clear();
+    this.deferredInstances.add(instance);
+    this.logger.log(`${what} deferred: ${error.message}`);
   }
 
   private async notifyDeadLettered(

@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { DispatchAbandonedError, DispatchTimeoutError } from '../errors/index.js';
 import { OutboxStore } from '../ports/outbox-store.js';
+import { ProcessTelemetry } from '../telemetry/process-telemetry.js';
 import { RESOLVED_OPTIONS } from '../kernel/constants.js';
 import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
 import { backoffDelay } from '../kernel/backoff.js';
@@ -9,6 +10,7 @@ import { describeError } from '../kernel/describe-error.js';
 import { CqrsBuses } from './cqrs-buses.js';
 import { DispatchMarker } from './dispatch-marker.js';
 import type { Dispatchable, DispatchFailure, LocalDelivery } from './dispatchable.js';
+import type { MessageTransport } from './message-transport.js';
 import { escapeText } from './failure-record.js';
 import { withTimeout } from './timeout.js';
 
@@ -38,6 +40,7 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
       ),
   );
   private local: LocalDelivery | undefined;
+  private readonly transports: MessageTransport[] = [];
   private readonly running = new Set<Promise<unknown>>();
   private abandonAll!: (reason: typeof ABANDONED) => void;
   private readonly abandoned = new Promise<never>((_resolve, reject) => (this.abandonAll = reject));
@@ -49,11 +52,17 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
     private readonly store: OutboxStore,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+    private readonly telemetry: ProcessTelemetry,
   ) {}
 
   /** The runner attaches itself at construction (see `LocalDelivery`). */
   attach(local: LocalDelivery): void {
     this.local = local;
+  }
+
+  /** A transport module registers itself at init: messages of the types it publishes leave through it. */
+  useTransport(transport: MessageTransport): void {
+    this.transports.push(transport);
   }
 
   /**
@@ -97,14 +106,20 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
     this.abandonAll(ABANDONED);
   }
 
-  /** Where a message goes, decided in this one place: commands to the CommandBus, events to this app. */
-  private async destination({ kind, message }: Dispatchable): Promise<void> {
+  /**
+   * Where a message goes, decided in this one place: a command to its transport when one publishes its
+   * type, else to the CommandBus; an event to this app's routes and, when a transport publishes its
+   * type, to the broker as well (both must succeed for the row to be done).
+   */
+  private async destination(outgoing: Dispatchable): Promise<void> {
+    const { kind, type, message } = outgoing;
+    const transport = this.transports.find((candidate) => candidate.publishes(type));
     if (kind === 'command') {
-      await this.buses.commandBus.execute(message);
+      await (transport ? transport.publish(outgoing) : this.buses.commandBus.execute(message));
       return;
     }
     if (!this.local) throw new Error('OutboxDispatcher: no ProcessRunner attached to deliver events to');
-    await this.local.deliver(message);
+    await Promise.all([this.local.deliver(message), transport?.publish(outgoing)]);
   }
 
   private async dispatchInOrder(messages: readonly Dispatchable[]): Promise<number> {
@@ -118,7 +133,11 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
   }
 
   /** True once its receiver has it; otherwise the failure is recorded on its row (abandoned: left as is). */
-  private async dispatchOne(message: Dispatchable): Promise<boolean> {
+  private dispatchOne(message: Dispatchable): Promise<boolean> {
+    return this.telemetry.dispatch(message, () => this.sendOne(message));
+  }
+
+  private async sendOne(message: Dispatchable): Promise<boolean> {
     try {
       await this.send(message);
       if (message.kind === 'command' && this.local) await this.bounded(message, this.local.sent(message));
@@ -133,6 +152,7 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
     const id = message.metadata.messageId;
     const attempts = (message.attempts ?? 0) + 1;
     const text = errorText(error);
+    this.telemetry.dispatchFailed(message, error);
     let givingUp = attempts >= this.options.retry.maxAttempts;
     this.logger.error(
       `Dispatch of ${message.kind} ${message.type} ${id} (process ${message.processId ?? message.metadata.correlationId ?? '-'}) ` +

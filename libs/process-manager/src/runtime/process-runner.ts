@@ -23,6 +23,7 @@ import { FailureStore } from '../ports/failure-store.js';
 import { ProcessQueries } from '../ports/process-queries.js';
 import type { FailureRecord, TimerRecord } from '../ports/records.js';
 import { TimerStore } from '../ports/timer-store.js';
+import { ProcessTelemetry } from '../telemetry/process-telemetry.js';
 import { CqrsBuses } from './cqrs-buses.js';
 import { DeliveryFailures } from './delivery-failures.js';
 import type { Dispatchable, DispatchFailure, LocalDelivery } from './dispatchable.js';
@@ -33,7 +34,7 @@ import { StatelessReaction } from './stateless-reaction.js';
 import { isUndeliverable, UndeliverableMessages } from './undeliverable-messages.js';
 
 /** What became of a delivery: a step committed, nothing to do (duplicate, no instance), or a failure recorded. */
-type Outcome = 'committed' | 'skipped' | 'failed';
+export type Outcome = 'committed' | 'skipped' | 'failed';
 
 /**
  * The path of one event: EventBus → routes → correlate → load → engine → commit → dispatch.
@@ -65,6 +66,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     private readonly registry: MessageTypeRegistry,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+    private readonly telemetry: ProcessTelemetry,
   ) {
     this.held = new HeldDeliveries(options.retry, (cause, exception) =>
       this.buses.unhandledExceptions.publish({ cause, exception }),
@@ -167,10 +169,17 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
 
   private async fireTimer(timer: TimerRecord): Promise<void> {
     const route = this.routes.routeTo(timer.processType, timer.messageType);
-    const metadata = { messageId: timer.id, correlationId: timer.processId, occurredAt: timer.dueAt };
+    const metadata: MessageMetadata = {
+      messageId: timer.id,
+      correlationId: timer.processId,
+      occurredAt: timer.dueAt,
+      ...(timer.traceparent !== undefined && { traceparent: timer.traceparent }),
+    };
     const message = this.registry.fromPayload(timer.messageType, timer.payload, metadata);
     const target = { processId: timer.processId, correlationKey: timer.correlationKey };
-    const outcome = route ? await this.runRoute(route, message, metadata, target) : undefined;
+    const outcome = route
+      ? await this.telemetry.timerFire(timer, () => this.runRoute(route, message, metadata, target))
+      : undefined;
     if (!route)
       this.logger.error(
         `${timer.processType} ${timer.processId}: no handler for timer ${timer.messageType}; dropped`,
@@ -262,6 +271,15 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     await this.undeliverables.park(failure, instance);
   }
 
+  /** Delivers an operator's request (a library message) to one instance by id, in line with its deliveries. */
+  async request(instance: ProcessInstance, notice: object): Promise<Outcome | undefined> {
+    const metadata = { messageId: randomUUID(), correlationId: instance.id, occurredAt: this.clock.now() };
+    const route = this.routes.routeTo(instance.type, this.registry.nameOf(notice));
+    const target = { processId: instance.id, correlationKey: instance.correlationKey };
+    if (!route) return undefined;
+    return this.track(this.runRoute(route, withMetadata(notice, metadata), metadata, target));
+  }
+
   /** Delivers a library message to one instance by id, as timers are (deduped by `messageId`). */
   private async tell(instance: ProcessInstance, notice: object, messageId: string): Promise<void> {
     const metadata = { messageId, correlationId: instance.id, occurredAt: this.clock.now() };
@@ -270,8 +288,20 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     if (route) await this.track(this.runRoute(route, withMetadata(notice, metadata), metadata, target));
   }
 
-  /** Runs one route; a failure becomes a retry or a dead letter. */
-  private async runRoute(
+  /** Runs one route in its `pm.step` span; a failure becomes a retry or a dead letter. */
+  private runRoute(
+    route: StatefulRoute | StatelessRoute,
+    event: object,
+    metadata: MessageMetadata,
+    target?: Target,
+  ): Promise<Outcome> {
+    const handler = route.kind === 'stateful' ? route.process.name : route.name;
+    return this.telemetry.step(handler, route.messageType, metadata, (traced) =>
+      this.runStep(route, event, traced, target),
+    );
+  }
+
+  private async runStep(
     route: StatefulRoute | StatelessRoute,
     event: object,
     metadata: MessageMetadata,
@@ -283,6 +313,8 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
         await this.sendAfterCommit(await this.reactions.run(route, event, metadata), event);
         return 'committed';
       }
+      if (!target && route.onMissingCorrelation === 'ignore' && lacksCorrelation(route, event))
+        return 'skipped';
       const found = target ?? {
         correlationKey: correlate(route, event),
         associationKey: route.associationKey,
@@ -344,5 +376,15 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   private track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
     return work.finally(() => this.inFlight.delete(work));
+  }
+}
+
+/** True when `route` reads no correlation value from `event`; a `correlate()` that throws is left to fail. */
+function lacksCorrelation(route: StatefulRoute, event: object): boolean {
+  try {
+    const value = route.correlate(event);
+    return value === undefined || value === null || value === '';
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MessageTypeRegistry } from '../definition/message-type.registry.js';
 import type { ProcessDefinition, StatefulRoute } from '../definition/process-definition.js';
 import type { Decision } from '../engine/decision.js';
-import { decide, decideStall, type EngineEnvironment } from '../engine/process-engine.js';
+import { decide, decideStall, type EngineEnvironment, startRefused } from '../engine/process-engine.js';
 import {
   ConcurrencyConflictError,
   ConflictRetriesExhaustedError,
@@ -17,6 +17,7 @@ import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
 import { isLive, type ProcessInstance } from '../kernel/process-instance.js';
 import { ProcessControl } from '../ports/process-control.js';
 import { StepStore } from '../ports/step-store.js';
+import { ProcessTelemetry } from '../telemetry/process-telemetry.js';
 import { InstanceCache } from './instance-cache.js';
 import { instanceKey } from './instance-key.js';
 import { InstanceQueue } from './instance-queue.js';
@@ -67,6 +68,7 @@ export class StatefulDelivery {
     registry: MessageTypeRegistry,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+    private readonly telemetry: ProcessTelemetry,
   ) {
     this.env = { now: () => clock.now(), newId: randomUUID, nameOf: (message) => registry.nameOf(message) };
   }
@@ -114,6 +116,8 @@ export class StatefulDelivery {
     idleMs: number,
   ): Promise<Decision | undefined> {
     const key = instanceKey(instance.type, instance.correlationKey);
+    // An instance a newer version wrote is that version's apps' to report (and, with onStuck 'fail', to end).
+    if ((instance.stateVersion ?? 1) > process.version) return Promise.resolve(undefined);
     return this.queue.run(key, async () => {
       const stalled = decideStall(process, instance, idleMs, this.env);
       try {
@@ -180,9 +184,15 @@ export class StatefulDelivery {
           this.onMissingInstance(route, where, metadata);
           return { kind: 'skipped' };
         }
+        const refused = instance ? undefined : startRefused(route, event);
+        if (refused) {
+          this.logger.log(`${where}: ${route.messageType} ${metadata.messageId} starts nothing: ${refused}`);
+          return { kind: 'skipped' };
+        }
         if (instance && instanceKey(type, instance.correlationKey) !== queueKey)
           return { kind: 'moved', instance };
         if (instance) reached = instance;
+        if (instance) this.telemetry.reached(instance);
         const correlationKey =
           instance?.correlationKey ?? (target as { correlationKey: string }).correlationKey;
         const decision = await this.decideBounded(route, {
@@ -194,6 +204,7 @@ export class StatefulDelivery {
         });
         try {
           await this.steps.commit(decision);
+          this.telemetry.reached(decision.instance);
           if (decision.history.outcome === 'ignored') this.logIgnored(decision, route, metadata);
           if (isLive(decision.instance.status)) this.cache.set(queueKey, decision.instance);
           else this.cache.delete(queueKey);
@@ -201,6 +212,7 @@ export class StatefulDelivery {
         } catch (error) {
           this.cache.delete(queueKey);
           if (!(error instanceof ConcurrencyConflictError)) throw error;
+          this.telemetry.conflict(type);
           if (attempt > this.options.conflictRetries) {
             throw new ConflictRetriesExhaustedError(route.process.name, correlationKey, attempt);
           }

@@ -11,6 +11,7 @@ import type { MessageKind } from '../kernel/outgoing-message.js';
 import type { ProcessInstance } from '../kernel/process-instance.js';
 import { FailureStore } from '../ports/failure-store.js';
 import { OutboxStore } from '../ports/outbox-store.js';
+import { ProcessTelemetry } from '../telemetry/process-telemetry.js';
 import type { FailureRecord } from '../ports/records.js';
 import type { DispatchFailure } from './dispatchable.js';
 import { escapeText, storableJson, storableKeys } from './failure-record.js';
@@ -44,6 +45,7 @@ export class UndeliverableMessages {
     private readonly dispatcher: OutboxDispatcher,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+    private readonly telemetry: ProcessTelemetry,
   ) {}
 
   /**
@@ -51,6 +53,7 @@ export class UndeliverableMessages {
    * was live): its `lastError` is set unless it already holds one (its own handling of the failure).
    */
   async park({ message, error, attempts }: DispatchFailure, instance: ProcessInstance | null): Promise<void> {
+    this.telemetry.undeliverable(message);
     const now = this.clock.now();
     const alterations: string[] = [];
     const reason = escapeText(`dispatch of ${message.type} failed after ${attempts} attempt(s): ${error}`);

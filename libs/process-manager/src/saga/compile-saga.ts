@@ -4,6 +4,7 @@ import { type CompiledProcess, ProcessCompiler } from '../definition/process-com
 import type { ProcessDefinition, StatefulRoute } from '../definition/process-definition.js';
 import type { ProcessContext } from '../kernel/process-context.js';
 import { isLive } from '../kernel/process-instance.js';
+import { CommandDispatchFailed, ProcessCancelRequested } from '../events/system-messages.js';
 import { OrchestratedSaga, sagaProgram } from './orchestrated-saga.js';
 import { InvalidSagaDefinitionError, SagaNotBegunError } from './saga.errors.js';
 import type { SagaProgram } from './saga-program.js';
@@ -68,6 +69,7 @@ function compileSaga(
   const onReply = interpret(program, (run, event) => run.receive(event));
   const onTimer = interpret(program, (run, event) => run.timer(event as SagaStepTimedOut | SagaStepRetryDue));
   const onSent = interpret(program, (run, event) => run.compensationSent(event as SagaCompensationSent));
+  const onCancel = interpret(program, (run, event) => run.cancelRequested(event as ProcessCancelRequested));
   const awaitsSends = hasUnacknowledgedCompensation(program);
   return {
     routes: [
@@ -77,6 +79,7 @@ function compileSaga(
     systemRoutes: [
       ...builtIns.map((handler) => sagaHandler(program, handler)),
       ...SAGA_TIMER_MESSAGES.map((type) => route(type, onTimer)),
+      route(ProcessCancelRequested, onCancel),
       ...(awaitsSends ? [route(SagaCompensationSent, onSent)] : []),
     ],
     messages: [...replies, ...SAGA_TIMER_MESSAGES, SagaCompensationSent],
@@ -138,7 +141,8 @@ function sagaHandler(program: SagaProgram<object>, handler: StatefulRoute): Stat
         return;
       }
       if (ctx.status === 'failed' && isLive(statusBefore)) {
-        await interpret(program, (run) => run.failed(statusBefore))(event, ctx);
+        const unsent = event instanceof CommandDispatchFailed;
+        await interpret(program, (run) => run.failed(statusBefore, unsent))(event, ctx);
       }
     },
   };

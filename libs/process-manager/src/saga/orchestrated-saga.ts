@@ -39,10 +39,12 @@ export abstract class OrchestratedSaga<D extends object> {
    * Sets the saga's data and sends the first step's command; call it from the start handler.
    * @param ctx the context the handler received
    * @param data what the steps' commands are built from (JSON-serialisable)
+   * @param options `itinerary`: the declared steps this instance runs, in that order (a routing slip);
+   *   by default every step, as defined
    */
-  protected begin(ctx: SagaContext<D>, data: D): void {
+  protected begin(ctx: SagaContext<D>, data: D, options: { itinerary?: readonly string[] } = {}): void {
     const run = new SagaRun(sagaProgram(this), ctx);
-    run.begin(data);
+    run.begin(data, options.itinerary);
     run.flush();
   }
 
@@ -68,6 +70,9 @@ export function sagaProgram<D extends object>(saga: OrchestratedSaga<D>): SagaPr
       className: saga.constructor.name,
       steps: steps.list,
       cancelOn: steps.cancelOn,
+      parallelCompensation: steps.options.parallelCompensation === true,
+      continueOnCompensationFailure: steps.options.continueOnCompensationFailure === true,
+      routingSlip: steps.options.routingSlip === true,
       onCompleted: (ctx) => saga['onCompleted'](ctx),
       onCompensated: (ctx) => saga['onCompensated'](ctx),
     };

@@ -1,6 +1,6 @@
 import { MessageType, messageTypeName } from '../kernel/message-type.js';
 import type { ProcessInstance } from '../kernel/process-instance.js';
-import { activeStep, type SagaProgram } from './saga-program.js';
+import { inFlightSteps, type SagaProgram } from './saga-program.js';
 import { isSagaState } from './saga-state.js';
 
 /**
@@ -31,16 +31,17 @@ export function compensationSent(
   command: { readonly type: string; readonly messageId: string },
 ): SagaCompensationSent | undefined {
   if (!isSagaState(instance.state)) return undefined;
-  const active = activeStep(program, instance.state);
-  const compensation = active?.step.compensation;
-  if (!active || active.state.status !== 'compensating' || !compensation || compensation.success.length > 0)
-    return undefined;
-  let type: string;
-  try {
-    type = messageTypeName(compensation.send(instance.state.data).constructor);
-  } catch {
-    return undefined;
+  for (const { step, state } of inFlightSteps(program, instance.state)) {
+    const compensation = step.compensation;
+    if (state.status !== 'compensating' || !compensation || compensation.success.length > 0) continue;
+    let type: string;
+    try {
+      type = messageTypeName(compensation.send(instance.state.data).constructor);
+    } catch {
+      continue;
+    }
+    if (type === command.type)
+      return new SagaCompensationSent(step.name, state.compensationAttempts, command.messageId);
   }
-  if (type !== command.type) return undefined;
-  return new SagaCompensationSent(active.step.name, active.state.compensationAttempts, command.messageId);
+  return undefined;
 }

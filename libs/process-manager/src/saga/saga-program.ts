@@ -8,6 +8,12 @@ export interface SagaProgram<D extends object> {
   readonly className: string;
   readonly steps: readonly SagaStep<D>[];
   readonly cancelOn: readonly Type[];
+  /** Send every compensation at once, each awaiting its own `ack` (else one at a time, last first). */
+  readonly parallelCompensation: boolean;
+  /** Go on undoing the remaining steps after a compensation failed for good (else stop there). */
+  readonly continueOnCompensationFailure: boolean;
+  /** Each instance may choose its itinerary (`begin(ctx, data, { itinerary })`). */
+  readonly routingSlip: boolean;
   onCompleted(ctx: SagaContext<D>): void;
   onCompensated(ctx: SagaContext<D>): void;
 }
@@ -18,19 +24,31 @@ export interface StepAt<D extends object> {
   readonly state: SagaStepState;
 }
 
-/** The step in flight (running, or compensating), if any. */
+/** The step in flight (running, or compensating), if any; the first of them with parallel compensation. */
 export function activeStep<D extends object>(
   program: SagaProgram<D>,
   saga: SagaState<D>,
 ): StepAt<D> | undefined {
-  if (!isSagaState(saga)) return undefined;
-  const state = saga.steps.find(({ status }) => status === 'running' || status === 'compensating');
-  const step = state && program.steps.find(({ name }) => name === state.name);
-  return step && state ? { step, state } : undefined;
+  return inFlightSteps(program, saga)[0];
 }
 
-export function stepAt<D extends object>(saga: SagaState<D>, step: SagaStep<D>): StepAt<D> {
-  return { step, state: saga.steps.find(({ name }) => name === step.name)! };
+/** Every step in flight, in the instance's step order: one, or several compensating in parallel. */
+export function inFlightSteps<D extends object>(program: SagaProgram<D>, saga: SagaState<D>): StepAt<D>[] {
+  if (!isSagaState(saga)) return [];
+  return saga.steps
+    .filter(({ status }) => status === 'running' || status === 'compensating')
+    .flatMap((state) => {
+      const step = program.steps.find(({ name }) => name === state.name);
+      return step ? [{ step, state }] : [];
+    });
+}
+
+/** The instance's steps with their definitions, in the order they run (the itinerary's, if it has one). */
+export function stepsOf<D extends object>(program: SagaProgram<D>, saga: SagaState<D>): StepAt<D>[] {
+  return saga.steps.flatMap((state) => {
+    const step = program.steps.find(({ name }) => name === state.name);
+    return step ? [{ step, state }] : [];
+  });
 }
 
 /** What is in flight for a step: its command, or its compensation. */

@@ -3,16 +3,17 @@ import { messageTypeName } from '../kernel/message-type.js';
 import { DraftContext } from '../engine/draft-context.js';
 import type { ProcessContext, ProcessStatus } from '../kernel/process-context.js';
 import { ProcessCompensated } from '../events/process-lifecycle.events.js';
-import { SagaOutsideEngineError } from './saga.errors.js';
+import type { ProcessCancelRequested } from '../events/system-messages.js';
+import { InvalidSagaItineraryError, SagaOutsideEngineError } from './saga.errors.js';
 import {
-  activeStep,
   attemptLabel,
   attemptsOf,
   exchangeOf,
+  inFlightSteps,
   phaseOf,
   type SagaProgram,
   type StepAt,
-  stepAt,
+  stepsOf,
 } from './saga-program.js';
 import { retryDelay } from './saga-step.js';
 import type { SagaCompensationSent } from './saga-compensation-sent.js';
@@ -46,37 +47,48 @@ export class SagaRun<D extends object> {
     return this.ctx.state;
   }
 
-  /** Sets the data and starts the first step that runs. A second call on one instance is a no-op. */
-  begin(data: D): void {
+  /**
+   * Sets the data and starts the first step that runs: of `itinerary` (a routing slip: which declared
+   * steps run, in that order) or of every step as defined. A second call on one instance is a no-op.
+   */
+  begin(data: D, itinerary?: readonly string[]): void {
     if (isSagaState(this.state)) return this.note('begin() ignored: the saga has begun already');
+    if (itinerary !== undefined) this.checkItinerary(itinerary);
+    const names = itinerary ?? this.program.steps.map(({ name }) => name);
     this.ctx.state = {
       data,
-      steps: this.program.steps.map(({ name }) => ({
-        name,
-        status: 'pending',
-        attempts: 0,
-        compensationAttempts: 0,
-      })),
+      steps: names.map((name) => ({ name, status: 'pending', attempts: 0, compensationAttempts: 0 })),
+      ...(itinerary !== undefined && { itinerary: [...itinerary] }),
     };
+    if (itinerary !== undefined) this.note(`itinerary: ${names.join(' → ') || 'no steps'}`);
     this.runFrom(0);
   }
 
   /** A reply or a cancel event. Anything the step in flight does not expect changes nothing. */
   receive(event: object): void {
     const type = event.constructor as Type;
-    const active = this.active();
-    const phase = active ? phaseOf(active) : 'action';
-    const exchange = active && exchangeOf(active, phase);
-    if (active && exchange?.success.includes(type)) return this.succeeded(active, phase, event);
-    if (active && exchange?.failure.includes(type)) return this.attemptFailed(active, phase, describe(event));
+    for (const inFlight of this.inFlight()) {
+      const phase = phaseOf(inFlight);
+      const exchange = exchangeOf(inFlight, phase);
+      if (exchange?.success.includes(type)) return this.succeeded(inFlight, phase, event);
+      if (exchange?.failure.includes(type))
+        return this.attemptFailed(inFlight, phase, describe(event), false);
+    }
     if (this.program.cancelOn.includes(type)) return this.cancel(describe(event));
+    const active = this.inFlight()[0];
     const where = active ? `${active.step.name} is ${active.state.status}` : `the saga is ${this.ctx.status}`;
     this.note(`${messageTypeName(type)} not expected while ${where}: nothing changed`);
   }
 
+  /** An operator's `cancel()`: the same path as a `cancelOn` event. */
+  cancelRequested(request: ProcessCancelRequested): void {
+    const by = request.actor ? ` (by ${request.actor})` : '';
+    this.cancel(`cancel()${request.reason ? `: ${request.reason}` : ''}${by}`);
+  }
+
   /** A step timeout or a due retry; one that no longer matches the step in flight is stale. */
   timer(message: SagaStepTimedOut | SagaStepRetryDue): void {
-    const active = this.active();
+    const active = this.inFlight().find(({ step }) => step.name === message.step);
     const waiting = message instanceof SagaStepRetryDue;
     const current =
       active?.step.name === message.step &&
@@ -87,7 +99,7 @@ export class SagaRun<D extends object> {
       return this.note(`stale timer of ${message.step} attempt ${message.attempt}: nothing changed`);
     if (!waiting) {
       const timeoutMs = exchangeOf(active, message.phase)!.timeoutMs;
-      return this.attemptFailed(active, message.phase, `no reply within ${timeoutMs} ms`);
+      return this.attemptFailed(active, message.phase, `no reply within ${timeoutMs} ms`, true);
     }
     delete active.state.retryAt;
     this.send(active, message.phase);
@@ -95,7 +107,7 @@ export class SagaRun<D extends object> {
 
   /** The command of the compensation in flight (one without `ack`) was dispatched: the step is undone. */
   compensationSent(receipt: SagaCompensationSent): void {
-    const active = this.active();
+    const active = this.inFlight().find(({ step }) => step.name === receipt.step);
     const current =
       active?.step.name === receipt.step &&
       active.state.status === 'compensating' &&
@@ -109,15 +121,26 @@ export class SagaRun<D extends object> {
 
   /**
    * A handler called `ctx.fail()`: while running, the saga compensates instead; while compensating,
-   * the compensation in flight has failed and an operator must step in.
+   * the compensations in flight have failed (an operator must step in; the rest are still undone
+   * with `continueOnCompensationFailure`).
+   * @param unsent the failure is that the step's command could not be dispatched (it never left)
    */
-  failed(statusBefore: ProcessStatus): void {
+  failed(statusBefore: ProcessStatus, unsent = false): void {
     const reason = this.ctx.lastError ?? 'failed';
     this.ctx.status = statusBefore;
-    const active = this.active();
-    if (active) this.stopWaiting(active);
-    if (statusBefore === 'compensating') return this.compensationFailed(active, reason);
-    if (active) this.setStatus(active, 'failed', reason);
+    const inFlight = this.inFlight();
+    if (statusBefore === 'compensating') {
+      if (inFlight.length === 0) return this.finish(`compensation failed: ${reason}`);
+      for (const active of inFlight) this.compensationFailed(active, reason, false);
+      return this.compensateNext();
+    }
+    const [active] = inFlight;
+    if (active) {
+      // Given up while its command was out: it may still have acted.
+      if (active.state.retryAt === undefined && !unsent) active.state.unanswered = true;
+      this.stopWaiting(active);
+      this.setStatus(active, 'failed', reason);
+    }
     this.compensate(reason);
   }
 
@@ -126,9 +149,9 @@ export class SagaRun<D extends object> {
     if (this.notes.length > 0) this.ctx.note = [this.ctx.note, ...this.notes].filter(Boolean).join('; ');
   }
 
-  private runFrom(index: number): void {
-    for (const step of this.program.steps.slice(index)) {
-      const active = stepAt(this.state, step);
+  private runFrom(position: number): void {
+    for (const active of stepsOf(this.program, this.state).slice(position)) {
+      const { step } = active;
       if (step.when && !step.when(this.state.data)) {
         this.setStatus(active, 'skipped');
         continue;
@@ -148,10 +171,12 @@ export class SagaRun<D extends object> {
     if (attempt > 1)
       this.note(`${attemptLabel(active, phase)}: attempt ${attempt}/${exchange.retry.attempts}`);
     this.ctx.send(exchange.send(this.state.data));
-    this.ctx.transitionTo(phase === 'action' ? step.name : `${step.name}:compensating`);
+    this.ctx.transitionTo(
+      phase === 'action' ? step.name : this.parallel ? 'compensating' : `${step.name}:compensating`,
+    );
     if (exchange.timeoutMs !== undefined) {
       const timeout = new SagaStepTimedOut(step.name, phase, attempt);
-      this.ctx.schedule(timeout, { after: exchange.timeoutMs }, STEP_TIMEOUT_TIMER);
+      this.ctx.schedule(timeout, { after: exchange.timeoutMs }, this.timerName(STEP_TIMEOUT_TIMER, active));
     }
   }
 
@@ -164,15 +189,18 @@ export class SagaRun<D extends object> {
     }
     const { merge } = active.step;
     Object.assign(this.state.data, merge ? merge(reply, this.state.data) : payloadOf(reply));
+    delete active.state.unanswered;
     this.setStatus(active, 'completed');
     if (this.state.cancellation !== undefined) return this.compensate();
-    this.runFrom(active.step.index + 1);
+    this.runFrom(this.state.steps.findIndex(({ name }) => name === active.step.name) + 1);
   }
 
-  private attemptFailed(active: StepAt<D>, phase: SagaPhase, reason: string): void {
+  private attemptFailed(active: StepAt<D>, phase: SagaPhase, reason: string, timedOut: boolean): void {
     const { step, state } = active;
     this.stopWaiting(active);
     state.error = reason;
+    if (phase === 'action' && timedOut) state.unanswered = true;
+    else if (phase === 'action') delete state.unanswered;
     const { retry } = exchangeOf(active, phase)!;
     const attempt = attemptsOf(active, phase);
     const cancelling = phase === 'action' && this.state.cancellation !== undefined;
@@ -182,7 +210,7 @@ export class SagaRun<D extends object> {
       this.ctx.schedule(
         new SagaStepRetryDue(step.name, phase, attempt),
         { after: delayMs },
-        STEP_RETRY_TIMER,
+        this.timerName(STEP_RETRY_TIMER, active),
       );
       return this.note(
         `${attemptLabel(active, phase)}: attempt ${attempt}/${retry.attempts} failed (${reason}), retry in ${delayMs} ms`,
@@ -200,7 +228,7 @@ export class SagaRun<D extends object> {
       );
     }
     this.state.cancellation = reason;
-    const active = this.active();
+    const [active] = this.inFlight();
     if (active && active.state.retryAt === undefined) {
       // Its command is out: whatever it did must be known before it can be undone.
       return this.note(`cancel requested (${reason}): compensation starts when ${active.step.name} answers`);
@@ -222,15 +250,55 @@ export class SagaRun<D extends object> {
   }
 
   /**
-   * Undoes the completed steps, last first, one at a time: each compensation is done once its `ack`
-   * arrives, or, without `ack`, once its command was dispatched (`SagaCompensationSent`).
+   * Undoes the completed steps (and failed ones per `compensateFailed`), last first, one at a time or
+   * all at once (`parallelCompensation`): each compensation is done once its `ack` arrives, or, without
+   * `ack`, once its command was dispatched (`SagaCompensationSent`). After one failed for good, the
+   * rest are given up unless `continueOnCompensationFailure`. Ends the saga once nothing is in flight.
    */
   private compensateNext(): void {
-    for (const step of [...this.program.steps].reverse()) {
-      const active = stepAt(this.state, step);
-      if (active.state.status !== 'completed' || !step.compensation) continue;
+    const stopped =
+      !this.program.continueOnCompensationFailure &&
+      this.state.steps.some(({ status }) => status === 'compensation_failed');
+    const due = stopped ? [] : this.toCompensate();
+    for (const active of this.parallel ? due : due.slice(0, 1)) {
+      if (this.inFlight().length > 0 && !this.parallel) return;
       this.setStatus(active, 'compensating');
-      return this.send(active, 'compensation');
+      this.send(active, 'compensation');
+    }
+    if (this.inFlight().length === 0) this.finish();
+  }
+
+  /** What is left to undo, last first. */
+  private toCompensate(): StepAt<D>[] {
+    return stepsOf(this.program, this.state)
+      .reverse()
+      .filter(({ step, state }) => {
+        if (!step.compensation) return false;
+        if (state.status === 'completed') return true;
+        const { compensateFailed } = step;
+        return (
+          state.status === 'failed' &&
+          (compensateFailed === 'always' || (compensateFailed === 'timeout' && state.unanswered === true))
+        );
+      });
+  }
+
+  /**
+   * The end of compensating: `compensated` (or `cancelled`); or, when some compensation failed for good,
+   * `failed` needing an operator, with the original failure first and each compensation's error beside it.
+   */
+  private finish(sagaError?: string): void {
+    const errors = stepsOf(this.program, this.state)
+      .reverse()
+      .filter(({ state }) => state.status === 'compensation_failed')
+      .map(({ step, state }) => `compensation of ${step.name} failed: ${state.error ?? 'failed'}`);
+    if (sagaError !== undefined) errors.push(sagaError);
+    if (errors.length > 0) {
+      const { failure, cancellation } = this.state;
+      const cause = failure ?? (cancellation === undefined ? undefined : `cancelled (${cancellation})`);
+      this.ctx.requiresIntervention = true;
+      this.ctx.transitionTo('compensation_failed');
+      return this.ctx.fail([cause, ...errors].filter(Boolean).join('; '));
     }
     const { processId, processType, correlationKey } = this.ctx;
     this.ctx.publish(new ProcessCompensated(processId, processType, correlationKey));
@@ -244,19 +312,46 @@ export class SagaRun<D extends object> {
     }
   }
 
-  private compensationFailed(active: StepAt<D> | undefined, reason: string): void {
-    if (active) this.setStatus(active, 'compensation_failed', reason);
-    this.ctx.requiresIntervention = true;
-    this.ctx.transitionTo('compensation_failed');
-    this.ctx.fail(`compensation of ${active?.step.name ?? 'the saga'} failed: ${reason}`);
+  private compensationFailed(active: StepAt<D>, reason: string, next = true): void {
+    this.stopWaiting(active);
+    this.setStatus(active, 'compensation_failed', reason);
+    if (next) this.compensateNext();
   }
 
-  /** Drops the timers of the step in flight: it has answered, failed or been given up. */
+  /** Drops the timers of a step in flight: it has answered, failed or been given up. */
   private stopWaiting(active: StepAt<D>): void {
     if (exchangeOf(active, phaseOf(active))?.timeoutMs !== undefined)
-      this.ctx.cancelSchedule(STEP_TIMEOUT_TIMER);
-    if (active.state.retryAt !== undefined) this.ctx.cancelSchedule(STEP_RETRY_TIMER);
+      this.ctx.cancelSchedule(this.timerName(STEP_TIMEOUT_TIMER, active));
+    if (active.state.retryAt !== undefined) this.ctx.cancelSchedule(this.timerName(STEP_RETRY_TIMER, active));
     delete active.state.retryAt;
+  }
+
+  /** Compensations in parallel each have timers of their own; otherwise one timer name serves each step in turn. */
+  private timerName(base: string, active: StepAt<D>): string {
+    return this.parallel && phaseOf(active) === 'compensation' ? `${base}:${active.step.name}` : base;
+  }
+
+  private get parallel(): boolean {
+    return this.program.parallelCompensation;
+  }
+
+  /** Every name must be a declared step, once: the catalogue is checked at boot, the itinerary here. */
+  private checkItinerary(itinerary: readonly string[]): void {
+    const { className, steps, routingSlip } = this.program;
+    const invalid = (problem: string) =>
+      new InvalidSagaItineraryError(className, [itinerary].flat(), problem);
+    if (!routingSlip)
+      throw invalid(
+        'cannot be chosen: declare the saga a routing slip with this.define({ routingSlip: true })',
+      );
+    const declared = steps.map(({ name }) => name);
+    if (!Array.isArray(itinerary) || itinerary.some((name, at) => itinerary.indexOf(name) !== at))
+      throw invalid('names a step twice: list each step at most once');
+    const unknown = itinerary.find((name) => !declared.includes(name));
+    if (unknown !== undefined)
+      throw invalid(
+        `names '${String(unknown)}', not a step of the saga; choose among ${declared.join(', ')}`,
+      );
   }
 
   private setStatus(active: StepAt<D>, status: SagaStepStatus, detail?: string): void {
@@ -265,8 +360,8 @@ export class SagaRun<D extends object> {
     if (detail !== undefined) active.state.error = detail;
   }
 
-  private active(): StepAt<D> | undefined {
-    return activeStep(this.program, this.state);
+  private inFlight(): StepAt<D>[] {
+    return inFlightSteps(this.program, this.state);
   }
 
   private note(text: string): void {

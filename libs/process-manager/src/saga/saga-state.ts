@@ -26,14 +26,18 @@ export interface SagaStepState {
   retryAt?: string;
   /** The last failure of the step or of its compensation. */
   error?: string;
+  /** The last send of the step got no reply (it timed out, or the saga gave up waiting): it may have acted. */
+  unanswered?: boolean;
 }
 
 /** The persisted state of an orchestrated saga: its data and the status of every step. */
 export interface SagaState<D extends object = object> {
   /** What `begin()` set, merged with the payload of each success reply. */
   data: D;
-  /** Every step, in definition order. */
+  /** Every step, in the order they run: the definition's, or the itinerary's. */
   steps: SagaStepState[];
+  /** The steps `begin()` chose to run, in order (a routing slip); absent: all of them, as defined. */
+  itinerary?: string[];
   /** Why the saga compensates: a step that failed for good, or `ctx.fail()`. */
   failure?: string;
   /** Set by a `cancelOn` event: the saga compensates (after the step in flight answers) and ends `cancelled`. */

@@ -53,6 +53,13 @@ export interface SagaStepOptions<D extends object, R extends object = object> {
   retry?: SagaRetryPolicy;
   /** Undoes the step; a function is the short form of `{ send }` (no acknowledgement awaited). */
   compensate?: ((data: Readonly<D>) => object) | SagaCompensationOptions<D>;
+  /**
+   * Also compensate this step when it failed for good: `'timeout'` when its last send got no reply (it
+   * timed out, or the saga gave up waiting), since the service may still have acted; `'always'` after a
+   * failure reply too.
+   * @default a failed step is not compensated: it did not happen
+   */
+  compensateFailed?: 'timeout' | 'always';
 }
 
 /** A retry policy in milliseconds. */
@@ -81,6 +88,7 @@ export interface SagaStep<D extends object> {
   readonly compensation: SagaExchange<D> | undefined;
   readonly merge: ((reply: object, data: Readonly<D>) => Partial<D>) | undefined;
   readonly when: ((data: Readonly<D>) => boolean) | undefined;
+  readonly compensateFailed: 'timeout' | 'always' | undefined;
 }
 
 /** The wait before send `attempt + 1`, after send `attempt` failed. */

@@ -15,10 +15,28 @@ import type {
 export interface SagaOptions {
   /** Event(s) that cancel the saga: its completed steps are compensated and the instance ends `cancelled`. */
   cancelOn?: Type | Type[];
+  /**
+   * Send every compensation at once instead of one at a time, last first; each still awaits its own
+   * `ack`, and the saga ends once all have settled.
+   * @default false
+   */
+  parallelCompensation?: boolean;
+  /**
+   * After a compensation fails for good, go on undoing the steps before it instead of stopping there;
+   * the saga still ends `failed` with `requiresIntervention`.
+   * @default false
+   */
+  continueOnCompensationFailure?: boolean;
+  /**
+   * A routing slip: each instance chooses, in `begin(ctx, data, { itinerary })`, which of the declared
+   * steps it runs and in which order; undoing follows what actually ran, in reverse.
+   * @default false: every step runs, in the order defined
+   */
+  routingSlip?: boolean;
 }
 
-/** Named states a saga uses when it ends; no step may take one of them. */
-const END_STATES = ['completed', 'compensated', 'cancelled', 'compensation_failed'];
+/** Named states a saga uses when it ends (and while compensating in parallel); no step may take one. */
+const END_STATES = ['completed', 'compensating', 'compensated', 'cancelled', 'compensation_failed'];
 
 /** The ordered steps of an orchestrated saga, built with `this.define().step(…).step(…)`. Immutable. */
 export class SagaSteps<D extends object> {
@@ -26,11 +44,12 @@ export class SagaSteps<D extends object> {
     readonly className: string,
     readonly list: readonly SagaStep<D>[],
     readonly cancelOn: readonly Type[],
+    readonly options: Readonly<SagaOptions>,
   ) {}
 
   /** Use `this.define()` inside an `OrchestratedSaga` instead. */
   static create<D extends object>(className: string, options: SagaOptions = {}): SagaSteps<D> {
-    return new SagaSteps<D>(className, [], [options.cancelOn ?? []].flat());
+    return new SagaSteps<D>(className, [], [options.cancelOn ?? []].flat(), options);
   }
 
   /**
@@ -49,6 +68,11 @@ export class SagaSteps<D extends object> {
     const action = exchange(invalid, options.send, options.onSuccess, options);
     if (action.success.length === 0)
       throw invalid('needs onSuccess: the reply event(s) meaning it succeeded');
+    const { compensateFailed } = options;
+    if (compensateFailed !== undefined && compensateFailed !== 'timeout' && compensateFailed !== 'always')
+      throw invalid(`compensateFailed must be 'timeout' or 'always' (got ${String(compensateFailed)})`);
+    if (compensateFailed && !options.compensate)
+      throw invalid('has compensateFailed but no compensate: say how to undo it');
     const step: SagaStep<D> = {
       name,
       index: this.list.length,
@@ -56,8 +80,20 @@ export class SagaSteps<D extends object> {
       compensation: compensation(invalid, options.compensate),
       merge: options.merge as SagaStep<D>['merge'],
       when: options.when,
+      compensateFailed,
     };
-    return new SagaSteps(this.className, [...this.list, step], this.cancelOn);
+    if (this.options.parallelCompensation) {
+      const replies = (one: SagaStep<D>) => [
+        ...(one.compensation?.success ?? []),
+        ...(one.compensation?.failure ?? []),
+      ];
+      const shared = replies(step).find((type) => this.list.some((other) => replies(other).includes(type)));
+      if (shared)
+        throw invalid(
+          `compensation shares ${messageTypeName(shared)} with another step: with parallelCompensation each compensation needs replies of its own`,
+        );
+    }
+    return new SagaSteps(this.className, [...this.list, step], this.cancelOn, this.options);
   }
 }
 

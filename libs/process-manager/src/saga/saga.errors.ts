@@ -32,3 +32,17 @@ export class SagaOutsideEngineError extends ProcessManagerError {
     );
   }
 }
+
+/**
+ * `begin(ctx, data, { itinerary })` named a step the saga does not declare, or one step twice, or the
+ * saga is not declared a routing slip.
+ */
+export class InvalidSagaItineraryError extends ProcessManagerError {
+  constructor(
+    readonly className: string,
+    readonly itinerary: readonly unknown[],
+    readonly problem: string,
+  ) {
+    super(`Saga ${className}: itinerary [${itinerary.join(', ')}] ${problem}`);
+  }
+}

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { MessageTypeRegistry } from '../definition/message-type.registry.js';
 import { OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
 import { OutboxStore } from '../ports/outbox-store.js';
+import { ProcessTelemetry } from '../telemetry/process-telemetry.js';
 import { RESOLVED_OPTIONS } from '../kernel/constants.js';
 import type { ResolvedProcessManagerOptions } from '../kernel/options.js';
 import { Clock } from '../kernel/clock.js';
@@ -27,6 +28,7 @@ export class OutboxRelay extends PeriodicJob {
     private readonly scopes: ClaimScopes,
     private readonly clock: Clock,
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedProcessManagerOptions,
+    private readonly telemetry: ProcessTelemetry,
     @Optional() schedulerRegistry?: SchedulerRegistry,
   ) {
     super(schedulerRegistry, {
@@ -46,12 +48,15 @@ export class OutboxRelay extends PeriodicJob {
       this.options.outbox.batchSize,
       this.scopes.current,
     );
+    if (rows.length === 0) return 0;
     // The dispatcher sends different instances' rows side by side, so one hung receiver holds up only its own.
-    await this.dispatcher.dispatch(
-      rows.map((row) => ({
-        ...row,
-        message: this.registry.fromPayload(row.type, row.payload, row.metadata),
-      })),
+    await this.telemetry.relay(rows.length, () =>
+      this.dispatcher.dispatch(
+        rows.map((row) => ({
+          ...row,
+          message: this.registry.fromPayload(row.type, row.payload, row.metadata),
+        })),
+      ),
     );
     return rows.length;
   }

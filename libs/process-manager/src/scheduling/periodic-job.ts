@@ -82,6 +82,20 @@ export abstract class PeriodicJob implements OnModuleInit, OnApplicationBootstra
       );
   }
 
+  /** Whether the app runs this job (its `enabled` option). */
+  get enabled(): boolean {
+    return this.job.enabled;
+  }
+
+  /**
+   * `tickOnce()` that never comes back empty-handed because the interval's round was running: waits
+   * for that round and its items first (testing's `tick()`).
+   */
+  async tickAfterRunning(): Promise<number> {
+    while (this.round) await this.round.then(({ launched }) => Promise.all(launched));
+    return this.tickOnce();
+  }
+
   /**
    * One round now, then the items it launched; resolves to the items handled (the round's own count
    * plus what its items report), 0 when a round is already running or the app is shutting down.

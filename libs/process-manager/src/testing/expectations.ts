@@ -1,4 +1,5 @@
-import { AssertionError, deepStrictEqual } from 'node:assert';
+import { AssertionError } from 'node:assert';
+import { isDeepStrictEqual } from 'node:util';
 
 /** Plain JSON view of a message or state, as it would be stored. */
 export function plain(value: unknown): unknown {
@@ -16,19 +17,14 @@ export function project(actual: unknown, expected: unknown): unknown {
   return actual;
 }
 
-/** Throws an `AssertionError` whose message shows expected against actual as a diff. */
+/**
+ * Throws an `AssertionError` carrying `actual` and `expected`: test runners (Jest, Vitest, node:test)
+ * print the diff from those, once; the message says what was compared.
+ */
 export function assertEqual(actual: unknown, expected: unknown, what: string): void {
-  try {
-    deepStrictEqual(actual, expected);
-  } catch (error) {
-    if (!(error instanceof AssertionError)) throw error;
-    throw new AssertionError({
-      message: `${what} differ:\n${error.message}`,
-      actual,
-      expected,
-      operator: 'deepStrictEqual',
-    });
-  }
+  if (isDeepStrictEqual(actual, expected)) return;
+  // No `operator`: for 'deepStrictEqual' node appends its own diff to the message, and runners add theirs.
+  throw new AssertionError({ message: `${what} differ`, actual, expected });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,3 +1,8 @@
 export { VirtualClock } from './virtual-clock.js';
-export { ProcessTestFixture, type ProcessTestFixtureOptions } from './process-test-fixture.js';
-export { InMemoryProcessStore } from '../memory/in-memory-process.store.js';
+export {
+  ProcessTestFixture,
+  type ExpectedTimer,
+  type ProcessTestFixtureOptions,
+} from './process-test-fixture.js';
+export { tick } from './tick.js';
+export { PROCESS_MANAGER_JOBS } from '../scheduling/job-names.js';

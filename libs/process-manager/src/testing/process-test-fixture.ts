@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type DynamicModule, type ForwardReference, Module, type Provider, type Type } from '@nestjs/common';
 import { CommandBus, CommandHandlerNotFoundException, CqrsModule, EventBus } from '@nestjs/cqrs';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -7,12 +8,14 @@ import { ProcessMetadataAccessor } from '../definition/process-metadata.accessor
 import type { ProcessStatus } from '../kernel/process-context.js';
 import type { ProcessInstance } from '../kernel/process-instance.js';
 import { ProcessManagerService } from '../operations/process-manager.service.js';
-import { InMemoryProcessStore } from '../memory/in-memory-process.store.js';
-import { PROCESS_STORE } from '../ports/process-store.js';
+import { DEADLINE_TIMER } from '../engine/process-engine.js';
+import type { PendingTimer } from '../operations/operator-audit.js';
 import { ProcessManagerModule } from '../process-manager.module.js';
 import { Clock } from '../kernel/clock.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { TimerPoller } from '../scheduling/timer.poller.js';
+import { RoutingTable } from '../definition/routing-table.js';
+import { StepStore } from '../ports/step-store.js';
 import { assertEqual, plain, project } from './expectations.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -24,11 +27,14 @@ export interface ProcessTestFixtureOptions {
   startAt?: Date | string;
 }
 
-interface ExpectedTimer {
-  name?: string;
+/** A timer `expectTimers` looks for; only the fields given are compared. */
+export interface ExpectedTimer {
+  /** The name given to `ctx.schedule()`; `undefined` for an unnamed timer. */
+  name?: string | undefined;
+  /** The message class, or a message compared by type and (partial) payload. */
   message?: Type | object;
-  /** Exact due time, e.g. `new Date(fixture.clock.now().getTime() + 15 * 60_000)`. */
-  dueAt?: Date;
+  /** Exact due time, e.g. `new Date('2030-01-01T00:15:00Z')`. */
+  dueAt?: Date | string;
 }
 
 /**
@@ -92,6 +98,55 @@ export class ProcessTestFixture {
   /** Events that happened before; their effects are not what the test asserts. */
   async given(...events: object[]): Promise<this> {
     for (const event of events) await this.deliver(event);
+    return this;
+  }
+
+  /**
+   * An instance already running for `correlationKey` in `state`, as an older version of the process
+   * (`version`, default the current one) wrote it, optionally resting in `stateName`: the next event
+   * runs the migrations from `version` up before its handler, as in production.
+   */
+  async givenState(
+    correlationKey: string,
+    state: object,
+    options: { version?: number; stateName?: string } = {},
+  ): Promise<this> {
+    const process = this.app.get(RoutingTable).process(this.processType)!;
+    const now = this.clock.now();
+    const id = randomUUID();
+    const stateVersion = options.version ?? process.version;
+    const messageId = `given-state:${id}`;
+    await this.app.get(StepStore).commit({
+      isNew: true,
+      expectedVersion: 0,
+      instance: {
+        id,
+        type: this.processType,
+        correlationKey,
+        status: 'running',
+        stateName: options.stateName,
+        state,
+        version: 1,
+        stateVersion,
+        startedAt: now,
+        updatedAt: now,
+      },
+      inbox: { messageId },
+      outgoing: [],
+      associations: [],
+      timers: { scheduled: [], cancelled: [], cancelAll: false },
+      history: {
+        messageType: 'ProcessManager.GivenState',
+        messageId,
+        outcome: 'handled',
+        toState: options.stateName,
+        status: 'running',
+        commands: [],
+        at: now,
+        state,
+        stateVersion,
+      },
+    });
     return this;
   }
 
@@ -159,26 +214,30 @@ export class ProcessTestFixture {
     return this;
   }
 
-  /** The instance's pending timers, by name, message type/payload and due time (each only if given). */
-  async expectTimers(expected: ExpectedTimer[], correlationKey?: string): Promise<this> {
+  /**
+   * The timers the process scheduled with `ctx.schedule()` (named and unnamed) that have not fired,
+   * due first, each compared on the fields its expected entry gives. The deadline of
+   * `@ProcessManager({ timeout })` is not among them: see `expectDeadline`.
+   */
+  async expectTimers(expected: readonly ExpectedTimer[], correlationKey?: string): Promise<this> {
     const { id } = await this.instance(correlationKey);
-    const timers = [...(this.app.get(PROCESS_STORE) as InMemoryProcessStore).timers.values()]
-      .filter((timer) => timer.processId === id)
-      .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-    const actual = timers.map((timer, index) => {
-      const want = expected[index] ?? {};
-      return {
-        ...('name' in want ? { name: timer.name } : {}),
-        ...(want.message ? { message: describeTimer(timer.messageType, timer.payload, want.message) } : {}),
-        ...(want.dueAt ? { dueAt: timer.dueAt.toISOString() } : {}),
-      };
-    });
-    const wanted = expected.map((want) => ({
-      ...('name' in want ? { name: want.name } : {}),
-      ...(want.message ? { message: describeTimer(undefined, undefined, want.message) } : {}),
-      ...(want.dueAt ? { dueAt: want.dueAt.toISOString() } : {}),
-    }));
-    assertEqual(actual, wanted, 'Pending timers');
+    const timers = (await this.pendingTimers(id)).filter((timer) => timer.name !== DEADLINE_TIMER);
+    const actual = timers.map((timer, index) => viewTimer(timer, expected[index]));
+    const wanted = expected.map((want) => viewExpectedTimer(want));
+    assertEqual(actual, wanted, `Pending timers of ${this.processType} ${id}`);
+    return this;
+  }
+
+  /**
+   * The deadline of `@ProcessManager({ timeout })`: pending (due at `at`, if given), or with
+   * `false` not pending (no timeout, or the instance ended).
+   */
+  async expectDeadline(at?: Date | string | false, correlationKey?: string): Promise<this> {
+    const { id } = await this.instance(correlationKey);
+    const deadline = (await this.pendingTimers(id)).find((timer) => timer.name === DEADLINE_TIMER);
+    const actual = deadline ? (at ? deadline.dueAt.toISOString() : 'pending') : 'none';
+    const wanted = at === false ? 'none' : at ? new Date(at).toISOString() : 'pending';
+    assertEqual(actual, wanted, `Deadline of ${this.processType} ${id}`);
     return this;
   }
 
@@ -189,6 +248,10 @@ export class ProcessTestFixture {
   async close(): Promise<void> {
     this.subscription.unsubscribe();
     await this.app.close();
+  }
+
+  private pendingTimers(processId: string): Promise<PendingTimer[]> {
+    return this.app.get(ProcessManagerService).timers(processId);
   }
 
   private get runner(): ProcessRunner {
@@ -219,7 +282,28 @@ function describe(message: object): { type: string; payload: unknown } {
   return { type: messageTypeName(message.constructor), payload: plain(message) };
 }
 
-function describeTimer(type: string | undefined, payload: unknown, want: Type | object): unknown {
-  if (typeof want === 'function') return type ?? messageTypeName(want);
-  return type === undefined ? describe(want) : { type, payload: project(payload, plain(want)) };
+/** A pending timer, on the fields `want` compares; every field when nothing is expected of it. */
+function viewTimer(timer: PendingTimer, want: ExpectedTimer | undefined): object {
+  const message = { type: timer.messageType, payload: timer.payload };
+  if (!want) return { name: timer.name, message, dueAt: timer.dueAt.toISOString() };
+  return {
+    ...('name' in want && { name: timer.name }),
+    ...(want.message && {
+      message:
+        typeof want.message === 'function'
+          ? timer.messageType
+          : { type: timer.messageType, payload: project(timer.payload, plain(want.message)) },
+    }),
+    ...(want.dueAt && { dueAt: timer.dueAt.toISOString() }),
+  };
+}
+
+function viewExpectedTimer(want: ExpectedTimer): object {
+  return {
+    ...('name' in want && { name: want.name }),
+    ...(want.message && {
+      message: typeof want.message === 'function' ? messageTypeName(want.message) : describe(want.message),
+    }),
+    ...(want.dueAt && { dueAt: new Date(want.dueAt).toISOString() }),
+  };
 }

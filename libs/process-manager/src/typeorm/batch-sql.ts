@@ -15,7 +15,9 @@ import { DISPATCH_LEASE } from './process-sql.js';
  * outbox $22 owner, $23 id, $24 kind, $25 type, $26 payload, $27 metadata;
  * associations $28 owner, $29 key, $30 value;
  * timers $31 owner, $32 id, $33 name, $34 due at, $35 message type, $36 payload;
- * cancelled timer names $37 owner, $38 name.
+ * cancelled timer names $37 owner, $38 name;
+ * and per decision again: $39 state versions, $40 input payloads, $41 input metadata.
+ * Then $42, the scheduled timers' trace contexts (beside $31..$36).
  * `unnest` of typed arrays gives the planner exact row counts and plain scans; the `= ANY(...)`
  * conditions repeat what the joins say so that the indexes are used even under a generic plan.
  */
@@ -23,9 +25,11 @@ export const BATCH_STEP_SQL = `
 WITH d AS MATERIALIZED (
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[],
     $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::boolean[],
-    $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19::text[], $20::text[], $21::boolean[])
+    $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19::text[], $20::text[], $21::boolean[],
+    $39::int[], $40::jsonb[], $41::jsonb[])
     AS d(id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at,
-      last_error, expected, is_new, message_id, message_type, outcome, from_state, commands, error, note, cancel_all)
+      last_error, expected, is_new, message_id, message_type, outcome, from_state, commands, error, note, cancel_all,
+      state_version, input_payload, input_metadata)
 ), fresh AS MATERIALIZED (
   SELECT d.* FROM d
   WHERE NOT EXISTS (
@@ -36,15 +40,16 @@ WITH d AS MATERIALIZED (
   UPDATE pm_process p
   SET status = f.status, state_name = f.state_name, state = f.state, version = f.version, started_at = f.started_at,
     updated_at = f.updated_at, completed_at = f.completed_at, last_error = f.last_error,
-    stalled_at = CASE WHEN f.outcome = 'stalled' THEN f.updated_at END
+    stalled_at = CASE WHEN f.outcome = 'stalled' THEN f.updated_at END, state_version = f.state_version
   FROM fresh f
   WHERE p.id = ANY($1::uuid[]) AND NOT f.is_new AND p.id = f.id AND p.version = f.expected
     AND p.type = f.type AND p.correlation_key = f.correlation_key
   RETURNING p.id
 ), inserted AS (
   INSERT INTO pm_process (id, type, correlation_key, status, state_name, state, version, started_at, updated_at,
-    completed_at, last_error)
-  SELECT id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error
+    completed_at, last_error, state_version)
+  SELECT id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error,
+    state_version
   FROM fresh WHERE is_new AND expected = 0
   ON CONFLICT DO NOTHING
   RETURNING id
@@ -55,8 +60,9 @@ WITH d AS MATERIALIZED (
   SELECT type, message_id, id, updated_at FROM ok
 ), h AS (
   INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands,
-    error, note, at)
-  SELECT id, version, message_type, message_id, outcome, from_state, state_name, status, commands, error, note, updated_at
+    error, note, at, state, state_version, input_payload, input_metadata)
+  SELECT id, version, message_type, message_id, outcome, from_state, state_name, status, commands, error, note, updated_at,
+    state, state_version, input_payload, input_metadata
   FROM ok
 ), o AS (
   INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
@@ -72,8 +78,8 @@ WITH d AS MATERIALIZED (
   JOIN ok ON ok.id = x.owner
   ON CONFLICT DO NOTHING
 ), s AS (
-  SELECT * FROM unnest($31::uuid[], $32::uuid[], $33::text[], $34::timestamptz[], $35::text[], $36::jsonb[])
-    AS s(owner, id, name, due_at, message_type, payload)
+  SELECT * FROM unnest($31::uuid[], $32::uuid[], $33::text[], $34::timestamptz[], $35::text[], $36::jsonb[], $42::text[])
+    AS s(owner, id, name, due_at, message_type, payload, traceparent)
 ), tc AS (
   DELETE FROM pm_timer t USING ok
   WHERE t.process_id = ANY($1::uuid[]) AND t.process_id = ok.id
@@ -81,11 +87,12 @@ WITH d AS MATERIALIZED (
       OR EXISTS (SELECT 1 FROM unnest($37::uuid[], $38::text[]) AS c(owner, name) WHERE c.owner = ok.id AND c.name = t.name))
     AND (t.name IS NULL OR NOT EXISTS (SELECT 1 FROM s WHERE s.owner = ok.id AND s.name = t.name))
 ), ts AS (
-  INSERT INTO pm_timer (id, process_id, process_type, name, due_at, message_type, payload, created_at)
-  SELECT s.id, ok.id, ok.type, s.name, s.due_at, s.message_type, s.payload, ok.updated_at
+  INSERT INTO pm_timer (id, process_id, process_type, name, due_at, message_type, payload, created_at, traceparent)
+  SELECT s.id, ok.id, ok.type, s.name, s.due_at, s.message_type, s.payload, ok.updated_at, s.traceparent
   FROM s JOIN ok ON ok.id = s.owner
   ON CONFLICT (process_id, name) WHERE name IS NOT NULL
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
-    payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL
+    payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL,
+    traceparent = excluded.traceparent
 )
 SELECT id FROM ok`;

@@ -6,6 +6,7 @@ import { TypeOrmProcessStore } from './typeorm-process.store.js';
 import { Clock } from '../kernel/clock.js';
 import type { OutgoingMessage } from '../kernel/outgoing-message.js';
 import { getMetadata } from '../kernel/message-metadata.js';
+import { activeTraceparent } from '../telemetry/trace-parent.js';
 import { MessageTypeRegistry } from '../definition/message-type.registry.js';
 import type { Dispatchable } from '../runtime/dispatchable.js';
 import { OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
@@ -63,6 +64,7 @@ export class Outbox implements OnModuleInit {
       messageId,
       correlationId: existing?.correlationId ?? messageId,
       occurredAt: existing?.occurredAt ?? this.clock.now(),
+      ...(existing?.traceparent === undefined && traceOf()),
     });
   }
 
@@ -81,4 +83,10 @@ export class Outbox implements OnModuleInit {
       },
     };
   }
+}
+
+/** The active span's trace context, so a message the app writes continues the request's trace. */
+function traceOf(): { traceparent?: string } {
+  const traceparent = activeTraceparent();
+  return traceparent === undefined ? {} : { traceparent };
 }

@@ -46,25 +46,27 @@ LEFT JOIN LATERAL (
 
 /** $1..$12: id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error, expected version. */
 const INSERT_PROCESS = `
-INSERT INTO pm_process (id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE $12::int = 0
+INSERT INTO pm_process (id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at, last_error, state_version)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $25 WHERE $12::int = 0
 RETURNING id, version, type`;
 
 const UPDATE_PROCESS = `
 UPDATE pm_process
 SET status = $4, state_name = $5, state = $6, version = $7, started_at = $8, updated_at = $9, completed_at = $10,
-  last_error = $11, stalled_at = CASE WHEN $15::text = 'stalled' THEN $9::timestamptz END
+  last_error = $11, stalled_at = CASE WHEN $15::text = 'stalled' THEN $9::timestamptz END, state_version = $25
 WHERE id = $1 AND version = $12 AND type = $2 AND correlation_key = $3
 RETURNING id, version, type`;
 
 /**
- * $13..$24: message id (a fired timer's id: its row goes with the step), message type, outcome, from state, commands, error, note, outbox, associations, cancel all timers, cancelled timer names, timers. */
+ * $13..$24: message id (a fired timer's id: its row goes with the step), message type, outcome, from state, commands, error, note, outbox, associations, cancel all timers, cancelled timer names, timers;
+ * $25..$27: state version, input payload, input metadata (the history row also keeps the state, $6). */
 const STEP_TAIL = `
 , i AS (
   INSERT INTO pm_inbox (handler, message_id, process_id, handled_at) SELECT p.type, $13, p.id, $9 FROM p
 ), h AS (
-  INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, error, note, at)
-  SELECT p.id, p.version, $14, $13, $15, $16, $5, $4, $17, $18, $19, $9 FROM p
+  INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, error, note, at,
+    state, state_version, input_payload, input_metadata)
+  SELECT p.id, p.version, $14, $13, $15, $16, $5, $4, $17, $18, $19, $9, $6, $25, $26::jsonb, $27::jsonb FROM p
 ), o AS (
   INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
   SELECT m.id, p.id, m.kind, m.type, m.payload, m.metadata, $9, $9::timestamptz + ${DISPATCH_LEASE}
@@ -79,12 +81,14 @@ const STEP_TAIL = `
     AND ($22::boolean OR t.name = ANY($23::text[]) OR t.id::text = $13)
     AND (t.name IS NULL OR t.name <> ALL (SELECT x.name FROM jsonb_to_recordset($24::jsonb) AS x(name text) WHERE x.name IS NOT NULL))
 ), ts AS (
-  INSERT INTO pm_timer (id, process_id, process_type, name, due_at, message_type, payload, created_at)
-  SELECT x.id, p.id, p.type, x.name, x.due_at, x.message_type, x.payload, $9
-  FROM p, jsonb_to_recordset($24::jsonb) AS x(id uuid, name text, due_at timestamptz, message_type text, payload jsonb)
+  INSERT INTO pm_timer (id, process_id, process_type, name, due_at, message_type, payload, created_at, traceparent)
+  SELECT x.id, p.id, p.type, x.name, x.due_at, x.message_type, x.payload, $9, x.traceparent
+  FROM p, jsonb_to_recordset($24::jsonb)
+    AS x(id uuid, name text, due_at timestamptz, message_type text, payload jsonb, traceparent text)
   ON CONFLICT (process_id, name) WHERE name IS NOT NULL
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
-    payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL
+    payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL,
+    traceparent = excluded.traceparent
 )
 SELECT count(*)::int AS committed FROM p`;
 
@@ -161,6 +165,13 @@ SELECT p.type, p.status, count(*)::int AS count, count(p.stalled_at)::int AS sta
 FROM pm_process p
 WHERE ${activePredicate('p')}
 GROUP BY p.type, p.status`;
+
+/** Live instances per type and named state (orphaned states at boot); reads the active-key partial index's rows. */
+export const COUNT_LIVE_BY_STATE_SQL = `
+SELECT p.type, p.state_name, count(*)::int AS count
+FROM pm_process p
+WHERE ${activePredicate('p')} AND p.status IN ${sqlStatuses(LIVE_STATUSES)} AND p.state_name IS NOT NULL
+GROUP BY p.type, p.state_name`;
 
 /** Constraint violations that mean "someone else got there first": re-load and re-run. */
 export const RACE_CONSTRAINTS = new Set([

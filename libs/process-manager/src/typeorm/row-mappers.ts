@@ -6,7 +6,7 @@ import type { ProcessEntity } from './entities/process.entity.js';
 
 /** Row shapes of the raw-SQL paths and their mapping to the port's types. */
 
-type JsonMetadata = Omit<MessageMetadata, 'occurredAt'> & { occurredAt: string };
+export type JsonMetadata = Omit<MessageMetadata, 'occurredAt'> & { occurredAt: string };
 
 export type ProcessRow = {
   id: string;
@@ -16,6 +16,7 @@ export type ProcessRow = {
   state_name: string | null;
   state: object;
   version: number;
+  state_version?: number;
   started_at: Date;
   updated_at: Date;
   completed_at: Date | null;
@@ -33,6 +34,7 @@ export function fromProcessRow(row: ProcessRow): ProcessInstance {
     stateName: row.state_name,
     state: row.state,
     version: row.version,
+    stateVersion: row.state_version ?? 1,
     startedAt: row.started_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,
@@ -50,6 +52,7 @@ export const SUMMARY_COLUMNS = [
   'status',
   'stateName',
   'version',
+  'stateVersion',
   'startedAt',
   'updatedAt',
   'completedAt',
@@ -67,6 +70,7 @@ export function fromEntity(entity: ProcessEntity): ProcessInstance {
     stateName: entity.stateName ?? undefined,
     state: entity.state,
     version: entity.version,
+    stateVersion: entity.stateVersion ?? 1,
     startedAt: entity.startedAt,
     updatedAt: entity.updatedAt,
     completedAt: entity.completedAt ?? undefined,
@@ -92,6 +96,7 @@ export type TimerRow = {
   due_at: Date;
   message_type: string;
   payload: Record<string, unknown>;
+  traceparent?: string | null;
   /** The instance's key, joined in by the claim. */
   correlation_key?: string | null;
 };
@@ -114,7 +119,7 @@ export type DeadLetterRow = {
   next_attempt_at: Date | null;
 };
 
-function fromJsonMetadata(metadata: JsonMetadata): MessageMetadata {
+export function fromJsonMetadata(metadata: JsonMetadata): MessageMetadata {
   return { ...metadata, occurredAt: new Date(metadata.occurredAt) };
 }
 
@@ -143,6 +148,7 @@ export function fromTimerRow(row: TimerRow): TimerRecord {
     dueAt: row.due_at,
     messageType: row.message_type,
     payload: row.payload,
+    ...(row.traceparent != null && { traceparent: row.traceparent }),
     ...(row.correlation_key != null && { correlationKey: row.correlation_key }),
   };
 }

@@ -22,7 +22,7 @@ WHERE t.id IN (
   LIMIT $3
   FOR UPDATE SKIP LOCKED
 )
-RETURNING t.id, t.process_id, t.process_type, t.name, t.due_at, t.message_type, t.payload,
+RETURNING t.id, t.process_id, t.process_type, t.name, t.due_at, t.message_type, t.payload, t.traceparent,
   (SELECT p.correlation_key FROM pm_process p WHERE p.id = t.process_id) AS correlation_key`;
 
 /** Renews leases this claimer still holds: $1 ids, $2 the lease each holds now, $3 the new lease end. */

@@ -17,6 +17,7 @@ function parts(decision: Decision) {
       due_at: timer.dueAt,
       message_type: timer.messageType,
       payload: timer.payload,
+      traceparent: timer.traceparent ?? null,
     })),
   };
 }
@@ -50,7 +51,17 @@ function historyColumns(history: Decision['history']): unknown[] {
   ];
 }
 
-/** The 24 parameters of INSERT_STEP_SQL / UPDATE_STEP_SQL, in order. */
+/** The state's version and the step's input, as $25..$27 (single step) or $39..$41 (batch) take them. */
+function versionColumns(decision: Decision): unknown[] {
+  const { input } = decision.history;
+  return [
+    decision.instance.stateVersion ?? 1,
+    input ? JSON.stringify(input.payload) : null,
+    input ? JSON.stringify(input.metadata) : null,
+  ];
+}
+
+/** The 27 parameters of INSERT_STEP_SQL / UPDATE_STEP_SQL, in order. */
 export function stepValues(decision: Decision): unknown[] {
   const { outbox, associations, timers: scheduled } = parts(decision);
   return [
@@ -63,12 +74,13 @@ export function stepValues(decision: Decision): unknown[] {
     decision.timers.cancelAll,
     decision.timers.cancelled,
     JSON.stringify(scheduled),
+    ...versionColumns(decision),
   ];
 }
 
-/** The 38 array parameters of BATCH_STEP_SQL, in order (see its comment). */
+/** The 42 array parameters of BATCH_STEP_SQL, in order (see its comment). */
 export function batchValues(decisions: readonly Decision[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 38 }, () => []);
+  const columns: unknown[][] = Array.from({ length: 42 }, () => []);
   const push = (from: number, ...values: unknown[]) => {
     values.forEach((value, offset) => columns[from + offset]!.push(value));
   };
@@ -98,8 +110,10 @@ export function batchValues(decisions: readonly Decision[]): unknown[][] {
         timer.messageType,
         JSON.stringify(timer.payload),
       );
+      push(41, timer.traceparent ?? null);
     }
     for (const name of timers.cancelled) push(36, owner, name);
+    push(38, ...versionColumns(decision));
   }
   return columns;
 }

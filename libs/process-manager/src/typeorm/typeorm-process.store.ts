@@ -46,14 +46,17 @@ import {
   REACTION_SQL,
   RECORD_RETRY_SQL,
   UPDATE_STEP_SQL,
+  COUNT_LIVE_BY_STATE_SQL,
 } from './process-sql.js';
 import {
   type DeadLetterRow,
   fromDeadLetterRow,
   fromEntity,
   fromOutboxRow,
+  fromJsonMetadata,
   fromProcessRow,
   fromTimerRow,
+  type JsonMetadata,
   SUMMARY_COLUMNS,
   toOutboxJson,
   type OutboxRow,
@@ -89,12 +92,30 @@ import { checkSchema } from './schema-check.js';
 import type { HealthFigures, HealthQueries } from '../ports/health-queries.js';
 import type { RetentionStore } from '../ports/retention-store.js';
 import { HEALTH_FIGURES_SQL, type HealthFiguresRow } from './health-sql.js';
+import type { TelemetryFigures } from '../ports/telemetry-queries.js';
+import { PENDING_OUTBOX_COUNT_SQL } from './telemetry-sql.js';
 import {
   DELETE_DISPATCHED_OUTBOX_SQL,
   DELETE_FINISHED_PROCESSES_SQL,
   DELETE_INBOX_MARKS_SQL,
   DELETE_RESOLVED_DEAD_LETTERS_SQL,
 } from './retention-sql.js';
+import type {
+  DeadLetterFilter,
+  OperatorStore,
+  PendingOutboxRow,
+  StatePatch,
+} from '../ports/operator-store.js';
+import {
+  CANCEL_TIMER_SQL,
+  CLAIM_TIMER_NOW_SQL,
+  COUNT_MATCHING_DEAD_LETTERS_SQL,
+  MATCHING_DEAD_LETTERS_SQL,
+  PENDING_OUTBOX_SQL,
+  PENDING_TIMERS_SQL,
+  REPAIR_STATE_SQL,
+  RESCHEDULE_TIMER_SQL,
+} from './operator-sql.js';
 
 /** PostgreSQL through the app's TypeORM DataSource: raw SQL on its pool for the hot path, TypeORM for queries. */
 export class TypeOrmProcessStore
@@ -107,6 +128,7 @@ export class TypeOrmProcessStore
     ProcessControl,
     RetentionStore,
     HealthQueries,
+    OperatorStore,
     OnModuleInit
 {
   private readonly logger = new Logger(TypeOrmProcessStore.name);
@@ -385,7 +407,10 @@ export class TypeOrmProcessStore
     const { stateName, correlationKey, updatedBefore } = query;
     if (stateName !== undefined) builder.andWhere('p.state_name = :stateName', { stateName });
     if (correlationKey !== undefined)
-      builder.andWhere('p.correlation_key = :correlationKey', { correlationKey });
+      builder.andWhere(
+        'p.id IN (SELECT k.id FROM pm_process k WHERE k.correlation_key = :correlationKey UNION SELECT a.process_id FROM pm_association a WHERE a.value = :correlationKey)',
+        { correlationKey },
+      );
     if (updatedBefore !== undefined) builder.andWhere('p.updated_at < :updatedBefore', { updatedBefore });
     if (query.state === false) builder.select(SUMMARY_COLUMNS.map((column) => `p.${column}`));
     if (query.cursor !== undefined) {
@@ -422,7 +447,20 @@ export class TypeOrmProcessStore
       at: entry.at,
       error: entry.error ?? undefined,
       note: entry.note ?? undefined,
+      input:
+        entry.inputMetadata === null
+          ? undefined
+          : { payload: entry.inputPayload, metadata: fromJsonMetadata(entry.inputMetadata as JsonMetadata) },
+      state: entry.state ?? undefined,
+      stateVersion: entry.stateVersion ?? undefined,
     }));
+  }
+
+  async countLiveByState(): Promise<{ type: string; stateName: string; count: number }[]> {
+    const { rows } = await this.pool.query<{ type: string; state_name: string; count: number }>(
+      COUNT_LIVE_BY_STATE_SQL,
+    );
+    return rows.map((row) => ({ type: row.type, stateName: row.state_name, count: row.count }));
   }
 
   async countActive(): Promise<ActiveCount[]> {
@@ -473,6 +511,15 @@ export class TypeOrmProcessStore
     return rowCount ?? 0;
   }
 
+  async telemetryFigures(now: Date): Promise<TelemetryFigures> {
+    const [health, pending, instances] = await Promise.all([
+      this.healthFigures(now),
+      this.pool.query<{ count: number }>(PENDING_OUTBOX_COUNT_SQL),
+      this.countActive(),
+    ]);
+    return { ...health, pendingOutbox: pending.rows[0]!.count, instances };
+  }
+
   async healthFigures(now: Date, scope?: ClaimScope): Promise<HealthFigures> {
     const params = [now, ...outboxParams(scope), ...routeParams(scope)];
     const { rows } = await this.pool.query<HealthFiguresRow>(HEALTH_FIGURES_SQL, params);
@@ -484,7 +531,106 @@ export class TypeOrmProcessStore
     };
   }
 
+  async pendingTimers(processId: string): Promise<TimerRecord[]> {
+    if (!isUuid(processId)) return [];
+    const { rows } = await this.pool.query<TimerRow>(PENDING_TIMERS_SQL, [processId]);
+    return rows.map(fromTimerRow);
+  }
+
+  async rescheduleTimer(
+    processId: string,
+    name: string,
+    dueAt: Date,
+    note: string,
+    at: Date,
+  ): Promise<boolean> {
+    return this.changed(RESCHEDULE_TIMER_SQL, processId, [name, note, at, dueAt]);
+  }
+
+  async cancelTimer(processId: string, name: string, note: string, at: Date): Promise<boolean> {
+    return this.changed(CANCEL_TIMER_SQL, processId, [name, note, at]);
+  }
+
+  async claimTimerNow(
+    processId: string,
+    name: string,
+    leaseUntil: Date,
+    note: string,
+    at: Date,
+  ): Promise<TimerRecord | undefined> {
+    if (!isUuid(processId)) return undefined;
+    const params = [processId, name, note, at, leaseUntil];
+    const { rows } = await this.pool.query<TimerRow>(CLAIM_TIMER_NOW_SQL, params);
+    return rows[0] && fromTimerRow(rows[0]);
+  }
+
+  async repairState(
+    processId: string,
+    expectedVersion: number,
+    patch: StatePatch,
+    note: string,
+    at: Date,
+  ): Promise<boolean> {
+    const state = patch.state === undefined ? null : JSON.stringify(patch.state);
+    const params = [expectedVersion, state, patch.stateName ?? null, note, at];
+    return this.changed(REPAIR_STATE_SQL, processId, params);
+  }
+
+  async pendingOutbox(processId: string): Promise<PendingOutboxRow[]> {
+    if (!isUuid(processId)) return [];
+    const { rows } = await this.pool.query<PendingOutboxDbRow>(PENDING_OUTBOX_SQL, [processId]);
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      type: row.type,
+      payload: row.payload,
+      createdAt: row.created_at,
+      attempts: row.attempts,
+      ...(row.last_error !== null && { lastError: row.last_error }),
+      ...(row.failed_at !== null && { failedAt: row.failed_at }),
+    }));
+  }
+
+  async matchingDeadLetters(
+    filter: DeadLetterFilter,
+    limit: number,
+    after?: { firstFailedAt: Date; id: string },
+  ): Promise<FailureRecord[]> {
+    const params = [...filterParams(filter), after?.firstFailedAt ?? null, after?.id ?? null, limit];
+    const { rows } = await this.pool.query<DeadLetterRow>(MATCHING_DEAD_LETTERS_SQL, params);
+    return rows.map(fromDeadLetterRow);
+  }
+
+  async countMatchingDeadLetters(filter: DeadLetterFilter): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>(
+      COUNT_MATCHING_DEAD_LETTERS_SQL,
+      filterParams(filter),
+    );
+    return rows[0]!.count;
+  }
+
+  private async changed(sql: string, processId: string, params: unknown[]): Promise<boolean> {
+    if (!isUuid(processId)) return false;
+    const { rows } = await this.pool.query<{ changed: number }>(sql, [processId, ...params]);
+    return rows[0]!.changed === 1;
+  }
+
   private processes() {
     return this.dataSource.getRepository(ProcessEntity);
   }
+}
+
+type PendingOutboxDbRow = {
+  id: string;
+  kind: PendingOutboxRow['kind'];
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  attempts: number;
+  last_error: string | null;
+  failed_at: Date | null;
+};
+
+function filterParams(filter: DeadLetterFilter): (string | null)[] {
+  return [filter.type ?? null, filter.messageType ?? null, filter.errorContains ?? null];
 }

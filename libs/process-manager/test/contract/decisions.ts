@@ -74,6 +74,7 @@ export function start(spec: StartSpec = {}): Decision {
     stateName: undefined,
     state: {},
     version: 0,
+    stateVersion: 1,
     startedAt: now,
     updatedAt: now,
   };
@@ -138,6 +139,10 @@ function decision(before: ProcessInstance, isNew: boolean, spec: StepSpec): Deci
       at: now,
       error: status === 'failed' && before.status !== 'failed' ? instance.lastError : undefined,
       note: spec.note,
+      // As the engine records them: the input, and the state after the step with its version.
+      input: { payload: { step: messageId }, metadata: { messageId, occurredAt: now } },
+      state: instance.state,
+      stateVersion: instance.stateVersion ?? 1,
     },
   };
 }

@@ -194,6 +194,48 @@ export function describeProcessQueries(name: string, open: OpenStore): void {
       ]);
     });
 
+    it('counts live instances per type and named state, leaving out ended ones and those without a state', async () => {
+      const { store } = await open();
+      for (const stateName of ['open', 'open', 'frozen']) {
+        const one = start();
+        await commitAll(store, one, next(one.instance, { stateName }));
+      }
+      const compensating = start({ type: 'invoice' });
+      await commitAll(
+        store,
+        compensating,
+        next(compensating.instance, { status: 'compensating', stateName: 'open' }),
+      );
+      const ended = start();
+      await commitAll(store, ended, next(ended.instance, { status: 'completed', stateName: 'frozen' }));
+      const failed = start();
+      await commitAll(
+        store,
+        failed,
+        next(failed.instance, { status: 'failed', lastError: 'x', stateName: 'open' }),
+      );
+      await store.commit(start());
+
+      const counts = await store.countLiveByState();
+      const order = (a: { type: string; stateName: string }, b: typeof a) =>
+        a.type.localeCompare(b.type) || a.stateName.localeCompare(b.stateName);
+      expect(counts.sort(order)).toEqual([
+        { type: 'invoice', stateName: 'open', count: 1 },
+        { type: 'order', stateName: 'frozen', count: 1 },
+        { type: 'order', stateName: 'open', count: 2 },
+      ]);
+    });
+
+    it('keeps the version each state was written with', async () => {
+      const { store } = await open();
+      const first = start();
+      const upgraded = next({ ...first.instance, stateVersion: 3 }, { state: { migrated: true } });
+      await commitAll(store, first, upgraded);
+
+      expect((await store.get(first.instance.id))?.stateVersion).toBe(3);
+      expect((await store.history(first.instance.id)).map((entry) => entry.stateVersion)).toEqual([1, 3]);
+    });
+
     it('finds overdue work that no claim of this scope takes, counted per kind and type', async () => {
       const { store } = await open();
       const order = start({

@@ -205,6 +205,19 @@ export function describeRetentionStore(name: string, open: OpenStore): void {
         expect(await store.deleteFinishedProcesses(at(10), 2)).toBe(2);
         expect(await store.deleteFinishedProcesses(at(10), 2)).toBe(1);
       });
+
+      it('counts ended and acknowledged instances together against the limit', async () => {
+        const { store } = await open();
+        for (let i = 0; i < 2; i++) await instance(store, 'completed', i);
+        for (let i = 0; i < 2; i++) {
+          const failed = await instance(store, 'failed', i);
+          await store.acknowledgeFailure(failed.instance.id, at(5));
+        }
+
+        expect(await store.deleteFinishedProcesses(at(10), 3)).toBe(3);
+        expect(await store.deleteFinishedProcesses(at(10), 3)).toBe(1);
+        expect(await store.deleteFinishedProcesses(at(10), 3)).toBe(0);
+      });
     });
 
     it('shares a backlog between two deleters: every row deleted once', async () => {

@@ -2,10 +2,12 @@ import { describe, expect, it, jest } from '@jest/globals';
 import type { Decision } from '../../src/engine/decision.js';
 import { TypeOrmProcessStore } from '../../src/typeorm/typeorm-process.store.js';
 import { describeFailureStore } from './failure-store.contract.js';
+import { describeOperatorStore } from './operator-store.contract.js';
 import { describeOutboxStore } from './outbox-store.contract.js';
 import { describeProcessControl } from './process-control.contract.js';
 import { describeRetentionStore } from './retention-store.contract.js';
 import { describeHealthQueries } from './health-queries.contract.js';
+import { describeTelemetryQueries } from './telemetry-queries.contract.js';
 import { describeProcessQueries } from './process-queries.contract.js';
 import { describeStepStore } from './step-store.contract.js';
 import { postgresStore } from './store-under-test.js';
@@ -27,8 +29,10 @@ describeTimerStore('PostgreSQL, batched', open);
 describeFailureStore('PostgreSQL, batched', open);
 describeProcessQueries('PostgreSQL, batched', open);
 describeProcessControl('PostgreSQL, batched', open);
+describeOperatorStore('PostgreSQL, batched', open);
 describeRetentionStore('PostgreSQL, batched', open);
 describeHealthQueries('PostgreSQL, batched', open);
+describeTelemetryQueries('PostgreSQL, batched', open);
 
 describe('the batched run', () => {
   it('sent the commits through the batch statement, several decisions at a time under load', () => {

@@ -57,6 +57,11 @@ export class TicketRejected {
   ) {}
 }
 
+@MessageType('DashboardSpec.TicketFollowUp')
+export class TicketFollowUp {
+  constructor(readonly ticketId: string) {}
+}
+
 export interface TicketState {
   note: string;
   escalations: number;
@@ -73,6 +78,12 @@ export class TicketProcess {
   @OnEvent(TicketOpened, { start: true, to: 'open' })
   opened(event: TicketOpened, ctx: ProcessContext<TicketState>) {
     ctx.state.note = event.note;
+    ctx.schedule(new TicketFollowUp(event.ticketId), { after: '1d' }, 'follow-up');
+  }
+
+  @OnEvent(TicketFollowUp)
+  followUp(_event: TicketFollowUp, ctx: ProcessContext<TicketState>) {
+    ctx.state.note = `${ctx.state.note} (followed up)`;
   }
 
   @OnEvent(TicketEscalated, { from: 'open', to: 'escalated' })

@@ -8,8 +8,8 @@ import {
   type SagaContext,
   SagaNotBegunError,
   SagaOutsideEngineError,
-  SagaSteps,
 } from 'nestjs-process-manager';
+import { SagaSteps } from '../../src/saga/saga-steps.js';
 import { createTestApp } from '../support/test-app.js';
 import { compiledSaga } from './fixtures/compiled-saga.js';
 import {
@@ -50,7 +50,7 @@ describe('saga step definitions', () => {
     [
       'a step named like an end state',
       () => steps().step('completed', validate),
-      "Saga OrderFulfilment: step 'completed' needs another name: completed, compensated, cancelled, compensation_failed name the end of a saga",
+      "Saga OrderFulfilment: step 'completed' needs another name: completed, compensating, compensated, cancelled, compensation_failed name the end of a saga",
     ],
     [
       'a step without success reply',
@@ -85,6 +85,25 @@ describe('saga step definitions', () => {
           compensate: { send: (d) => new ValidateOrder(d.orderId), timeout: '1m' },
         }),
       "Saga OrderFulfilment: step 'validate' compensation needs ack: onFailure, timeout and retry only apply while an ack is awaited",
+    ],
+    [
+      'compensateFailed without a compensation',
+      () => steps().step('validate', { ...validate, compensateFailed: 'always' }),
+      "Saga OrderFulfilment: step 'validate' has compensateFailed but no compensate: say how to undo it",
+    ],
+    [
+      'parallel compensations sharing an ack',
+      () =>
+        SagaSteps.create<Data>('OrderFulfilment', { parallelCompensation: true })
+          .step('validate', {
+            ...validate,
+            compensate: { send: (d) => new ValidateOrder(d.orderId), ack: OrderRejected },
+          })
+          .step('again', {
+            ...validate,
+            compensate: { send: (d) => new ValidateOrder(d.orderId), ack: OrderRejected },
+          }),
+      "Saga OrderFulfilment: step 'again' compensation shares OrderRejected with another step: with parallelCompensation each compensation needs replies of its own",
     ],
   ])('rejects %s', (_case, define, message) => {
     expect(define).toThrow(InvalidSagaDefinitionError);

@@ -173,10 +173,13 @@ describe('saga interpreter (pure engine)', () => {
 
     expect(outgoingTypes(decision)).toEqual(['ProcessManager.ProcessFailed']);
     expect(decision.outgoing[0]!.payload).toMatchObject({
-      reason: 'compensation of charge failed: RefundFailed: bank unavailable',
+      reason:
+        'ship failed: ShippingFailed: no courier; compensation of charge failed: RefundFailed: bank unavailable',
       requiresIntervention: true,
     });
-    expect(decision.history.error).toBe('compensation of charge failed: RefundFailed: bank unavailable');
+    expect(decision.history.error).toBe(
+      'ship failed: ShippingFailed: no courier; compensation of charge failed: RefundFailed: bank unavailable',
+    );
   });
 
   it('treats a compensation command that could not be dispatched as a failed compensation', async () => {

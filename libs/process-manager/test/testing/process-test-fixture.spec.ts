@@ -93,7 +93,65 @@ describe('ProcessTestFixture', () => {
       failure = error;
     }
     expect(failure).toBeInstanceOf(AssertionError);
-    expect((failure as Error).message).toContain('Commands sent differ');
-    expect((failure as Error).message).toMatch(/amount: 5[\s\S]*amount: 6|amount: 6[\s\S]*amount: 5/);
+    const assertion = failure as AssertionError;
+    // One diff: the runner prints it from actual/expected; the message only says what differs.
+    expect(assertion.message).toBe('Commands sent differ');
+    expect(assertion.actual).toEqual([{ type: 'RequestPayment', payload: { orderId: 'o-3', amount: 5 } }]);
+    expect(assertion.expected).toEqual([{ type: 'RequestPayment', payload: { orderId: 'o-3', amount: 6 } }]);
+  });
+
+  it("compares the process's own timers, not its deadline, which expectDeadline checks", async () => {
+    fixture = await ProcessTestFixture.create(DeadlineOrderProcess);
+    await fixture.given(new OrderPlaced('o-4', 1));
+
+    await fixture.expectTimers([
+      { name: 'payment-overdue', dueAt: '2030-01-01T00:15:00.000Z' },
+      { name: undefined, message: new PaymentOverdue('o-4') },
+    ]);
+    await fixture.expectDeadline();
+    await fixture.expectDeadline(new Date('2030-01-08T00:00:00.000Z'));
+    await expect(fixture.expectDeadline(false)).rejects.toThrow('Deadline of fixture-deadline-order');
+    await fixture.when(new PaymentReceived('o-4'));
+    await fixture.expectTimers([]);
+    await fixture.expectDeadline(false);
+  });
+
+  it('shows a timer nobody expected in full', async () => {
+    fixture = await ProcessTestFixture.create(DeadlineOrderProcess);
+    await fixture.given(new OrderPlaced('o-5', 1));
+    const failure = await fixture.expectTimers([{ name: 'payment-overdue' }]).then(
+      () => undefined,
+      (error: unknown) => error as AssertionError,
+    );
+
+    expect(failure?.message).toMatch(/^Pending timers of fixture-deadline-order \S+ differ$/);
+    expect(failure?.actual).toEqual([
+      { name: 'payment-overdue' },
+      {
+        name: undefined,
+        message: { type: 'PaymentOverdue', payload: { orderId: 'o-5' } },
+        dueAt: '2030-01-01T01:00:00.000Z',
+      },
+    ]);
+    expect(failure?.expected).toEqual([{ name: 'payment-overdue' }]);
   });
 });
+
+@ProcessManager({ name: 'fixture-deadline-order', correlationKey: 'orderId', timeout: '7d' })
+class DeadlineOrderProcess {
+  @OnEvent(OrderPlaced, { start: true })
+  placed(event: OrderPlaced, ctx: ProcessContext<OrderState>) {
+    ctx.schedule(new PaymentOverdue(event.orderId), { after: '15m' }, 'payment-overdue');
+    ctx.schedule(new PaymentOverdue(event.orderId), { after: '1h' });
+  }
+
+  @OnEvent(PaymentReceived)
+  paid(_event: PaymentReceived, ctx: ProcessContext<OrderState>) {
+    ctx.complete();
+  }
+
+  @OnEvent(PaymentOverdue)
+  overdue(_event: PaymentOverdue, ctx: ProcessContext<OrderState>) {
+    ctx.fail('payment overdue');
+  }
+}

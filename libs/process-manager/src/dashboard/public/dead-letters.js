@@ -1,4 +1,5 @@
-import { api } from './api.js';
+/* global FormData */
+import { api, query } from './api.js';
 import { $, disclose, h, json, reconcile, short, time } from './dom.js';
 
 /** Every open dead letter, oldest first: stateless handlers' too, which belong to no instance. */
@@ -10,6 +11,61 @@ export class DeadLetterList {
     this.onSelect = onSelect;
     this.onChange = onChange;
     this.list = $('#dead-letter-rows', root);
+    this.bulk = $('#bulk-retry', root);
+    if (this.bulk) {
+      this.bulk.addEventListener('submit', (event) => {
+        event.preventDefault();
+        void this.count();
+      });
+      this.bulk.addEventListener('input', () => this.forgetCount());
+      $('[data-action="bulk-retry"]', this.bulk).addEventListener('click', () => void this.retryAll());
+    }
+  }
+
+  /** The filter of the bulk-retry form; empty fields match anything. */
+  filter() {
+    const data = new FormData(this.bulk);
+    const filter = {};
+    for (const name of ['type', 'messageType', 'errorContains']) {
+      const value = String(data.get(name) ?? '').trim();
+      if (value) filter[name] = value;
+    }
+    return filter;
+  }
+
+  /** Shows how many dead letters the filter matches before anything is retried. */
+  async count() {
+    const filter = this.filter();
+    try {
+      const { count } = await api(`dead-letters/count${query(filter)}`);
+      this.counted = { filter: json(filter), count };
+      $('#bulk-retry-count', this.bulk).textContent = `${count} dead letter${count === 1 ? '' : 's'} match`;
+      const retry = $('[data-action="bulk-retry"]', this.bulk);
+      retry.hidden = count === 0;
+      retry.disabled = !this.session.actions?.['bulk-retry'];
+      retry.textContent = `Retry ${count}`;
+    } catch (error) {
+      this.toast(`count failed: ${error.errorName}: ${error.message}`, { error: true });
+    }
+  }
+
+  forgetCount() {
+    this.counted = undefined;
+    $('#bulk-retry-count', this.bulk).textContent = '';
+    $('[data-action="bulk-retry"]', this.bulk).hidden = true;
+  }
+
+  async retryAll() {
+    const filter = this.filter();
+    if (!this.counted || this.counted.filter !== json(filter)) return this.count();
+    try {
+      const { retried } = await api('dead-letters/retry', filter);
+      this.toast(`Retried ${retried} dead letter${retried === 1 ? '' : 's'}.`);
+    } catch (error) {
+      this.toast(`bulk retry failed: ${error.errorName}: ${error.message}`, { error: true });
+    }
+    this.forgetCount();
+    await this.onChange();
   }
 
   async refresh() {

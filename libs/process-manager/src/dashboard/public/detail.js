@@ -1,5 +1,6 @@
 import { api } from './api.js';
 import { ageOf, disclose, h, json, patch, time } from './dom.js';
+import { InstanceRepairs } from './repairs.js';
 import { renderStateDiagram, stateId } from './state-diagram.js';
 import { acknowledgedPill, isLive, stateChip, statusPill } from './status.js';
 
@@ -8,6 +9,7 @@ const OPERATOR_ROWS = {
   cancelled: 'Cancelled by an operator',
   acknowledged: 'Failure acknowledged by an operator',
   retried: 'Retried by an operator',
+  repaired: 'Repaired by an operator',
 };
 
 /**
@@ -43,12 +45,19 @@ export class InstanceDetail {
       deadLetters: h('div', { class: 'instance-dead-letters' }),
       state: h('pre', { 'data-testid': 'state-json', class: 'state' }),
     };
+    this.repairs = new InstanceRepairs({
+      session: this.session,
+      toast: this.toast,
+      onChange: this.onChange,
+      reason: this.reason,
+    });
     this.root.replaceChildren(
       h('p', { class: 'empty' }, 'Loading…'),
       this.parts.head,
       this.parts.actions,
       this.parts.failure,
       this.parts.deadLetters,
+      ...this.repairs.parts,
       this.parts.steps,
       h('h3', {}, 'State diagram'),
       this.parts.diagram,
@@ -81,7 +90,7 @@ export class InstanceDetail {
     this.render(detail, diagram);
   }
 
-  render({ process, history, deadLetters }, diagram) {
+  render({ process, history, deadLetters, timers = [], outbox = [] }, diagram) {
     this.current = { process, deadLetters };
     this.root.querySelector(':scope > .empty')?.remove();
     const { state, ...summary } = process;
@@ -106,6 +115,7 @@ export class InstanceDetail {
       diagram ? h('div', { class: 'diagram' }, drawDiagram(diagram, process, history)) : null,
     );
     this.timeline(history);
+    this.repairs.render(process, timers, outbox);
     const stateText = json(state);
     if (this.parts.state.textContent !== stateText) this.parts.state.textContent = stateText;
     this.updateActions();

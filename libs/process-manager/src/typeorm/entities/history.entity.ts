@@ -14,4 +14,8 @@ export class HistoryEntity {
   @Column({ name: 'error', type: 'text', nullable: true }) error!: string | null;
   @Column({ name: 'note', type: 'text', nullable: true }) note!: string | null;
   @Column({ name: 'at', type: 'timestamptz' }) at!: Date;
+  @Column({ name: 'input_payload', type: 'jsonb', nullable: true }) inputPayload!: unknown;
+  @Column({ name: 'input_metadata', type: 'jsonb', nullable: true }) inputMetadata!: object | null;
+  @Column({ name: 'state', type: 'jsonb', nullable: true }) state!: object | null;
+  @Column({ name: 'state_version', type: 'int', nullable: true }) stateVersion!: number | null;
 }

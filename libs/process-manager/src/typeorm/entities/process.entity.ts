@@ -10,6 +10,7 @@ export class ProcessEntity {
   @Column({ name: 'state_name', type: 'varchar', length: 200, nullable: true }) stateName!: string | null;
   @Column({ name: 'state', type: 'jsonb' }) state!: object;
   @Column({ name: 'version', type: 'int' }) version!: number;
+  @Column({ name: 'state_version', type: 'int', default: 1 }) stateVersion!: number;
   @Column({ name: 'started_at', type: 'timestamptz' }) startedAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt!: Date | null;

@@ -12,4 +12,6 @@ export class TimerEntity {
   @Column({ name: 'message_type', type: 'varchar', length: 200 }) messageType!: string;
   @Column({ name: 'payload', type: 'jsonb' }) payload!: object;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  /** W3C trace context of the step that scheduled it. */
+  @Column({ name: 'traceparent', type: 'text', nullable: true }) traceparent!: string | null;
 }

@@ -1,6 +1,9 @@
 import { type MigrationClass, underMigrationLock } from '../migration-lock.js';
 import { CreateProcessManagerTables1763700000000 } from './1763700000000-create-process-manager-tables.js';
 import { RetentionAndHealth1796119985025 } from './1796119985025-retention-and-health.js';
+import { BusinessKeySearch1796122785393 } from './1796122785393-business-key-search.js';
+import { StateVersionsAndReplay1796122861650 } from './1796122861650-state-versions-and-replay.js';
+import { TimerTraceparent1796122993166 } from './1796122993166-timer-traceparent.js';
 
 /**
  * The library's migrations, in order: add them to your DataSource's `migrations` and run them. Each runs
@@ -9,4 +12,7 @@ import { RetentionAndHealth1796119985025 } from './1796119985025-retention-and-h
 export const PROCESS_MANAGER_MIGRATIONS: MigrationClass[] = [
   CreateProcessManagerTables1763700000000,
   RetentionAndHealth1796119985025,
+  BusinessKeySearch1796122785393,
+  StateVersionsAndReplay1796122861650,
+  TimerTraceparent1796122993166,
 ].map(underMigrationLock);
