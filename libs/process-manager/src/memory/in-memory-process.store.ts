@@ -756,6 +756,9 @@ export class InMemoryProcessStore
       commands: [],
       at,
       note,
+      // The state it leaves, so that replay (`verify()`) can follow the repair.
+      state: clone(instance.state),
+      stateVersion: instance.stateVersion,
     });
   }
 

@@ -13,8 +13,8 @@ const LIVE = sqlStatuses(LIVE_STATUSES);
  */
 const REPAIR_HISTORY = (note: string, at: string) => `
 , h AS (
-  INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, note, at)
-  SELECT p.id, p.version, '${MARKERS.repaired.messageType}', 'repaired:' || p.version, 'repaired', o.state_name, p.state_name, p.status, '[]', ${note}, ${at}
+  INSERT INTO pm_history (process_id, seq, message_type, message_id, outcome, from_state, to_state, status, commands, note, at, state, state_version)
+  SELECT p.id, p.version, '${MARKERS.repaired.messageType}', 'repaired:' || p.version, 'repaired', o.state_name, p.state_name, p.status, '[]', ${note}, ${at}, p.state, p.state_version
   FROM p, o
 )`;
 
@@ -30,7 +30,7 @@ t AS (${change}),
 p AS (
   UPDATE pm_process SET updated_at = $4, version = version + 1
   WHERE id IN (SELECT process_id FROM t) AND status IN ${LIVE}
-  RETURNING id, version, status, state_name, correlation_key
+  RETURNING id, version, status, state_name, correlation_key, state, state_version
 )${REPAIR_HISTORY('$3', '$4')}`;
 
 /** $1 process id, $2 timer name, $3 note, $4 at, $5 new due time. */
@@ -61,7 +61,7 @@ p AS (
   SET state = COALESCE($3::jsonb, state), state_name = COALESCE($4::text, state_name), updated_at = $6,
     version = version + 1
   WHERE id = $1 AND version = $2 AND status IN ${LIVE}
-  RETURNING id, version, status, state_name
+  RETURNING id, version, status, state_name, state, state_version
 )${REPAIR_HISTORY('$5', '$6')}
 SELECT count(*)::int AS changed FROM p`;
 

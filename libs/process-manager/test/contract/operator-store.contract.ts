@@ -59,6 +59,8 @@ export function describeOperatorStore(name: string, open: OpenStore): void {
           status: 'running',
           at: at(5),
           note: 'later (by ann)',
+          state: first.instance.state,
+          stateVersion: 1,
         }),
       );
       // unleased: a poller takes it when it falls due
@@ -129,9 +131,16 @@ export function describeOperatorStore(name: string, open: OpenStore): void {
           status: 'running',
           at: at(5),
           note: 'fix total',
+          state: { total: 7 }, // the state it leaves, for replay
+          stateVersion: 1,
         }),
       );
-      expect(moved).toMatchObject({ fromState: 'waiting', toState: 'shipping', note: 'move' });
+      expect(moved).toMatchObject({
+        fromState: 'waiting',
+        toState: 'shipping',
+        note: 'move',
+        state: { total: 7 },
+      });
     });
 
     it('refuses a state repair at a stale version or of an ended instance', async () => {
