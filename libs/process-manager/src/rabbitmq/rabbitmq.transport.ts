@@ -22,6 +22,7 @@ import { escapeText, storableJson, storableKeys } from '../runtime/failure-recor
 import { MessageTransport } from '../runtime/message-transport.js';
 import { OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
+import { settlesWithin } from '../runtime/timeout.js';
 import {
   AmqplibNotInstalledError,
   BrokerNotConnectedError,
@@ -178,19 +179,14 @@ export class RabbitMqTransport
     this.wakeUp();
     const link = this.link;
     if (link?.consumerTag) await link.consumer.cancel(link.consumerTag).catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const lapsed = new Promise<'lapsed'>(
-      (resolve) => (timer = setTimeout(() => resolve('lapsed'), this.options.shutdownTimeoutMs)),
-    );
     const idle = (async () => {
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     })();
-    if ((await Promise.race([idle, lapsed])) === 'lapsed')
+    if (!(await settlesWithin(idle, this.options.shutdownTimeoutMs)))
       this.logger.warn(
         `Shutdown: ${this.inFlight.size} deliveries still running after ${this.options.shutdownTimeoutMs} ms; ` +
           `unacked, the broker delivers them again`,
       );
-    clearTimeout(timer);
   }
 
   /** Closes the connection after every other shutdown hook (the dispatcher's publishes) had its turn. */

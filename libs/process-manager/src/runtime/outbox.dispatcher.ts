@@ -12,7 +12,7 @@ import { DispatchMarker } from './dispatch-marker.js';
 import type { Dispatchable, DispatchFailure, LocalDelivery } from './dispatchable.js';
 import type { MessageTransport } from './message-transport.js';
 import { escapeText } from './failure-record.js';
-import { withTimeout } from './timeout.js';
+import { settlesWithin, withTimeout } from './timeout.js';
 
 /** Instances whose messages one `dispatch()` sends at the same time. */
 const CONCURRENT_INSTANCES = 16;
@@ -95,10 +95,7 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     const graceMs = Math.min(this.options.shutdownTimeoutMs, this.options.outbox.dispatchTimeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const lapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.idle(), lapsed]);
-    clearTimeout(timer);
+    await settlesWithin(this.idle(), graceMs);
     if (this.running.size > 0)
       this.logger.warn(
         `Shutdown: ${this.running.size} dispatch(es) still running after ${graceMs} ms are left to the relay`,

@@ -31,6 +31,7 @@ import { HeldDeliveries } from './held-deliveries.js';
 import { OutboxDispatcher } from './outbox.dispatcher.js';
 import { FailedStep, StatefulDelivery, type Target } from './stateful-delivery.js';
 import { StatelessReaction } from './stateless-reaction.js';
+import { settlesWithin } from './timeout.js';
 import { isUndeliverable, UndeliverableMessages } from './undeliverable-messages.js';
 
 /** What became of a delivery: a step committed, nothing to do (duplicate, no instance), or a failure recorded. */
@@ -101,15 +102,9 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     this.subscription?.unsubscribe();
     void this.track(this.held.close());
-    let timer: NodeJS.Timeout | undefined;
     const drainMs = this.options.shutdownTimeoutMs;
-    const timeout = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), drainMs)),
-    );
     // whenIdle(), not a snapshot: deliveries in flight start more (their dispatches, a re-queued step).
-    const result = await Promise.race([this.whenIdle(), timeout]);
-    clearTimeout(timer);
-    if (result === 'timeout')
+    if (!(await settlesWithin(this.whenIdle(), drainMs)))
       this.logger.warn(
         `Shutdown: ${this.inFlight.size} deliveries still running after ${drainMs} ms are left; ` +
           `their claims lapse and they are delivered again later`,

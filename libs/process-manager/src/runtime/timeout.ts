@@ -12,3 +12,21 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Er
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Waits for `work` for at most `ms` (real time): true when it settled in time, false when the wait
+ * lapsed. Never rejects — for shutdown hooks, which wait bounded and then log what they leave.
+ */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const lapsed = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, lapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,6 +7,7 @@ import {
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import { MissingDependencyModuleError } from '../errors/index.js';
 import { describeError } from '../kernel/describe-error.js';
+import { settlesWithin } from '../runtime/timeout.js';
 
 export interface PeriodicJobOptions {
   /** The scheduler entry, e.g. `pm:timer-poll`. */
@@ -69,13 +70,7 @@ export abstract class PeriodicJob implements OnModuleInit, OnApplicationBootstra
     if (this.registered) this.schedulerRegistry!.deleteInterval(this.job.name);
     this.registered = false;
     if (!this.round) return;
-    let timer: NodeJS.Timeout | undefined;
-    const lapsed = new Promise<'lapsed'>((resolve) => {
-      timer = setTimeout(() => resolve('lapsed'), this.job.shutdownTimeoutMs);
-    });
-    const result = await Promise.race([this.round, lapsed]);
-    clearTimeout(timer);
-    if (result === 'lapsed')
+    if (!(await settlesWithin(this.round, this.job.shutdownTimeoutMs)))
       this.logger.warn(
         `${this.job.name}: stopped with a round still running after ${this.job.shutdownTimeoutMs} ms; ` +
           `its claims lapse and the work is taken again later`,
