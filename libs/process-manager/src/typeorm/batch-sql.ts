@@ -1,4 +1,4 @@
-import { DISPATCH_LEASE } from './process-sql.js';
+import { carriedMarks, DISPATCH_LEASE } from './process-sql.js';
 
 /**
  * The steps of several instances in ONE statement (one round trip, one commit): the set-based form
@@ -17,7 +17,7 @@ import { DISPATCH_LEASE } from './process-sql.js';
  * timers $31 owner, $32 id, $33 name, $34 due at, $35 message type, $36 payload;
  * cancelled timer names $37 owner, $38 name;
  * and per decision again: $39 state versions, $40 input payloads, $41 input metadata.
- * Then $42, the scheduled timers' trace contexts (beside $31..$36).
+ * Then $42, the scheduled timers' trace contexts (beside $31..$36); $43, $44 the carried dispatched marks.
  * `unnest` of typed arrays gives the planner exact row counts and plain scans; the `= ANY(...)`
  * conditions repeat what the joins say so that the indexes are used even under a generic plan.
  */
@@ -94,5 +94,5 @@ WITH d AS MATERIALIZED (
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
     payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL,
     traceparent = excluded.traceparent
-)
+)${carriedMarks('$43', '$44')}
 SELECT id FROM ok`;

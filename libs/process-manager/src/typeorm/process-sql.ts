@@ -59,7 +59,8 @@ RETURNING id, version, type`;
 
 /**
  * $13..$24: message id (a fired timer's id: its row goes with the step), message type, outcome, from state, commands, error, note, outbox, associations, cancel all timers, cancelled timer names, timers;
- * $25..$27: state version, input payload, input metadata (the history row also keeps the state, $6). */
+ * $25..$27: state version, input payload, input metadata (the history row also keeps the state, $6);
+ * $28, $29: when, and which outbox rows of earlier steps were dispatched (marks riding along, see PendingDispatchMarks). */
 const STEP_TAIL = `
 , i AS (
   INSERT INTO pm_inbox (handler, message_id, process_id, handled_at) SELECT p.type, $13, p.id, $9 FROM p
@@ -89,7 +90,7 @@ const STEP_TAIL = `
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
     payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL,
     traceparent = excluded.traceparent
-)
+)${carriedMarks('$28', '$29')}
 SELECT count(*)::int AS committed FROM p`;
 
 export const INSERT_STEP_SQL = `WITH p AS (${INSERT_PROCESS})${STEP_TAIL}`;
@@ -101,7 +102,7 @@ SELECT m.id, m.process_id, m.kind, m.type, m.payload, m.metadata, $2, $2::timest
 FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, process_id uuid, kind text, type text, payload jsonb, metadata jsonb)
 ON CONFLICT (id) DO NOTHING`;
 
-/** A stateless handler's step: inbox mark and the messages it returned, or nothing when a duplicate. */
+/** A stateless handler's step: inbox mark and the messages it returned, or nothing when a duplicate; $5, $6 carried marks. */
 export const REACTION_SQL = `
 WITH i AS (
   INSERT INTO pm_inbox (handler, message_id, process_id, handled_at) VALUES ($1, $2, NULL, $3)
@@ -112,12 +113,17 @@ WITH i AS (
   SELECT m.id, NULL, m.kind, m.type, m.payload, m.metadata, $3, $3::timestamptz + ${DISPATCH_LEASE}
   FROM i, jsonb_to_recordset($4::jsonb) AS m(id uuid, kind text, type text, payload jsonb, metadata jsonb)
   ON CONFLICT (id) DO NOTHING
-)
+)${carriedMarks('$5', '$6')}
 SELECT count(*)::int AS committed FROM i`;
 
 export const HANDLED_SQL = `SELECT EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $2) AS handled`;
 
 export const MARK_DISPATCHED_SQL = `UPDATE pm_outbox SET dispatched_at = $2 WHERE id = ANY($1::uuid[])`;
+
+/** The CTE with which a step statement also marks earlier steps' messages dispatched (none: an empty array). */
+export function carriedMarks(at: string, ids: string): string {
+  return `, dispatched AS (UPDATE pm_outbox SET dispatched_at = ${at}::timestamptz WHERE id = ANY(${ids}::uuid[]))`;
+}
 
 /** $3 = when the relay may try again, or null when attempts ran out ($4 = now). */
 export const MARK_DISPATCH_FAILED_SQL = `

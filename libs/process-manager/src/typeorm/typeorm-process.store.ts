@@ -1,4 +1,4 @@
-import { Logger, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import type { Decision } from '../engine/decision.js';
@@ -28,6 +28,7 @@ import type { StepStore } from '../ports/step-store.js';
 import type { TimerStore } from '../ports/timer-store.js';
 import { BATCH_STEP_SQL } from './batch-sql.js';
 import { CommitBatcher } from './commit-batcher.js';
+import { PendingDispatchMarks } from './dispatch-marks.js';
 import { HistoryEntity } from './entities/history.entity.js';
 import { ProcessEntity } from './entities/process.entity.js';
 import {
@@ -129,13 +130,15 @@ export class TypeOrmProcessStore
     RetentionStore,
     HealthQueries,
     OperatorStore,
-    OnModuleInit
+    OnModuleInit,
+    BeforeApplicationShutdown
 {
   private readonly logger = new Logger(TypeOrmProcessStore.name);
   private dataSource!: DataSource;
   private pool!: Pool;
 
   private readonly batcher: CommitBatcher | undefined;
+  private readonly dispatchMarks = new PendingDispatchMarks((ids, at) => this.writeDispatchMarks(ids, at));
 
   /**
    * @param batching `maxConcurrent` is internal (not a module option): the batcher's threshold, 0 to send
@@ -164,6 +167,11 @@ export class TypeOrmProcessStore
     await checkSchema(this.dataSource);
   }
 
+  /** Before TypeORM closes the pool: write the marks still waiting for a step, and no longer wait. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.dispatchMarks.stopLingering();
+  }
+
   async load(query: LoadQuery): Promise<Loaded> {
     const { rows } = await this.pool.query<ProcessRow & { handled: boolean }>(
       query.processId !== undefined
@@ -188,14 +196,18 @@ export class TypeOrmProcessStore
 
   /** One decision in one statement. */
   private async commitStep(decision: Decision): Promise<void> {
+    const marks = this.dispatchMarks.carry();
     try {
       const { rows } = await this.pool.query<{ committed: number }>({
         name: decision.isNew ? 'pm_insert_step' : 'pm_update_step',
         text: decision.isNew ? INSERT_STEP_SQL : UPDATE_STEP_SQL,
-        values: stepValues(decision),
+        values: [...stepValues(decision), marks.at, marks.ids],
       });
+      marks.written();
       if (rows[0]!.committed !== 1) throw new ConcurrencyConflictError(decision.instance.id);
     } catch (error) {
+      if (error instanceof ConcurrencyConflictError) throw error;
+      marks.returned();
       const { code, constraint } = error as { code?: string; constraint?: string };
       if (code === '23505' && constraint && RACE_CONSTRAINTS.has(constraint)) {
         throw new ConcurrencyConflictError(decision.instance.id);
@@ -206,12 +218,19 @@ export class TypeOrmProcessStore
 
   /** Several instances' decisions in one statement; returns the ids of those written. */
   private async commitSteps(decisions: Decision[]): Promise<Set<string>> {
-    const { rows } = await this.pool.query<{ id: string }>({
-      name: 'pm_batch_step',
-      text: BATCH_STEP_SQL,
-      values: batchValues(decisions),
-    });
-    return new Set(rows.map((row) => row.id));
+    const marks = this.dispatchMarks.carry();
+    try {
+      const { rows } = await this.pool.query<{ id: string }>({
+        name: 'pm_batch_step',
+        text: BATCH_STEP_SQL,
+        values: [...batchValues(decisions), marks.at, marks.ids],
+      });
+      marks.written();
+      return new Set(rows.map((row) => row.id));
+    } catch (error) {
+      marks.returned();
+      throw error;
+    }
   }
 
   async enqueue(records: OutboxRecord[], at: Date, transaction?: EntityManager): Promise<void> {
@@ -227,12 +246,19 @@ export class TypeOrmProcessStore
     records: OutboxRecord[],
     at: Date,
   ): Promise<boolean> {
-    const { rows } = await this.pool.query<{ committed: number }>({
-      name: 'pm_reaction',
-      text: REACTION_SQL,
-      values: [handler, messageId, at, JSON.stringify(records.map(toOutboxJson))],
-    });
-    return rows[0]!.committed === 1;
+    const marks = this.dispatchMarks.carry();
+    try {
+      const { rows } = await this.pool.query<{ committed: number }>({
+        name: 'pm_reaction',
+        text: REACTION_SQL,
+        values: [handler, messageId, at, JSON.stringify(records.map(toOutboxJson)), marks.at, marks.ids],
+      });
+      marks.written();
+      return rows[0]!.committed === 1;
+    } catch (error) {
+      marks.returned();
+      throw error;
+    }
   }
 
   async hasHandled(handler: string, messageId: string): Promise<boolean> {
@@ -245,13 +271,17 @@ export class TypeOrmProcessStore
     return this.dataSource;
   }
 
+  /** Resolves once written: with the next step statement when one comes soon, else on its own. */
   async markDispatched(messageIds: string[], at: Date): Promise<void> {
-    if (messageIds.length > 0)
-      await this.pool.query({
-        name: 'pm_mark_dispatched',
-        text: MARK_DISPATCHED_SQL,
-        values: [messageIds, at],
-      });
+    if (messageIds.length > 0) await this.dispatchMarks.add(messageIds, at);
+  }
+
+  private async writeDispatchMarks(messageIds: string[], at: Date): Promise<void> {
+    await this.pool.query({
+      name: 'pm_mark_dispatched',
+      text: MARK_DISPATCHED_SQL,
+      values: [messageIds, at],
+    });
   }
 
   async markDispatchFailed(messageId: string, error: string, retryAt: Date | null, now: Date): Promise<void> {

@@ -9,6 +9,7 @@ import { createTestApp, dataSourceOf } from '../support/test-app.js';
 type Store = {
   commitStep(decision: Decision): Promise<void>;
   commitSteps(decisions: Decision[]): Promise<Set<string>>;
+  markDispatched(messageIds: string[], at: Date): Promise<void>;
 };
 
 const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
@@ -160,5 +161,52 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
     expect(expected.timers.map((t: { name: string | null }) => t.name)).toEqual(['again', 'keep']);
     expect(expected.outbox).toHaveLength(3);
     expect(await snapshot(batched.id, 'batched')).toEqual(expected);
+  });
+
+  it('carries the marks of earlier dispatches in the next step statement, single or batched', async () => {
+    /** The transaction that last wrote each outbox row, and the one that last wrote the instance. */
+    const writers = async (decision: Decision, processId: string) => {
+      const ids = decision.outgoing.map((m) => m.metadata.messageId);
+      const marked = await ds.query(
+        `SELECT xmin::text AS tx, dispatched_at FROM pm_outbox WHERE id = ANY($1) AND dispatched_at IS NOT NULL`,
+        [ids],
+      );
+      const [process] = await ds.query(`SELECT xmin::text AS tx FROM pm_process WHERE id = $1`, [processId]);
+      return {
+        marked: marked.length,
+        sameTransaction: marked.every((row: { tx: string }) => row.tx === process.tx),
+      };
+    };
+    const ids = (decision: Decision) => decision.outgoing.map((m) => m.metadata.messageId);
+    const single = scenario('carried-single');
+    const batched = scenario('carried-batched');
+    await store.commitStep(single.first);
+    await store.commitSteps([batched.first]);
+
+    const singleMarked = store.markDispatched(ids(single.first), at(5));
+    await store.commitStep(single.second);
+    await singleMarked;
+    expect(await writers(single.first, single.id)).toEqual({ marked: 2, sameTransaction: true });
+
+    const batchedMarked = store.markDispatched(ids(batched.first), at(6));
+    await store.commitSteps([batched.second]);
+    await batchedMarked;
+    expect(await writers(batched.first, batched.id)).toEqual({ marked: 2, sameTransaction: true });
+  });
+
+  it('writes carried marks on their own when their step statement is refused', async () => {
+    const { first } = scenario('refused');
+    await store.commitStep(first);
+    const ids = first.outgoing.map((m) => m.metadata.messageId);
+    const marked = store.markDispatched(ids, at(7));
+    // Not JSON: PostgreSQL refuses the whole statement, and with it the marks it carried.
+    const refused = { ...scenario('refused-2').first, instance: { ...first.instance, id: 'not-a-uuid' } };
+    await expect(store.commitStep(refused)).rejects.toThrow();
+    await marked;
+    const rows = await ds.query(
+      `SELECT count(*)::int AS n FROM pm_outbox WHERE id = ANY($1) AND dispatched_at IS NOT NULL`,
+      [ids],
+    );
+    expect(rows[0].n).toBe(2);
   });
 });

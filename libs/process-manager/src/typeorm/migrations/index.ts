@@ -4,6 +4,7 @@ import { RetentionAndHealth1796119985025 } from './1796119985025-retention-and-h
 import { BusinessKeySearch1796122785393 } from './1796122785393-business-key-search.js';
 import { StateVersionsAndReplay1796122861650 } from './1796122861650-state-versions-and-replay.js';
 import { TimerTraceparent1796122993166 } from './1796122993166-timer-traceparent.js';
+import { InPlaceStepUpdates1796300000000 } from './1796300000000-in-place-step-updates.js';
 
 /**
  * The library's migrations, in order: add them to your DataSource's `migrations` and run them. Each runs
@@ -15,4 +16,5 @@ export const PROCESS_MANAGER_MIGRATIONS: MigrationClass[] = [
   BusinessKeySearch1796122785393,
   StateVersionsAndReplay1796122861650,
   TimerTraceparent1796122993166,
+  InPlaceStepUpdates1796300000000,
 ].map(underMigrationLock);
