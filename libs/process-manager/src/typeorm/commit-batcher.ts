@@ -9,9 +9,10 @@ interface Pending {
 }
 
 /**
- * Group commit for steps of different instances. Up to `maxConcurrent` steps commit on their own at
- * once; decisions that arrive while that many are in flight wait and then go together in one
- * statement, so there is no added latency when traffic is light. An instance is never twice
+ * Group commit for steps of different instances, adaptive like a single committer: a step that finds
+ * fewer than `maxConcurrent` statements in flight commits on its own at once (no added latency when
+ * traffic is light); steps that arrive meanwhile queue and go together in one statement as soon as a
+ * statement finishes, so the batch size follows the load with nothing to tune. An instance is never twice
  * in one batch. If a batch statement fails as a whole (e.g. a race on the inbox with another app),
  * each of its decisions is committed on its own, so one bad event never fails or duplicates another.
  */
@@ -25,14 +26,13 @@ export class CommitBatcher {
     private readonly commitMany: (decisions: Decision[]) => Promise<Set<string>>,
     private readonly maxSize: number,
     /**
-     * Statements in flight before steps start to queue. Below it every step commits on its own at once
-     * (small batches cost PostgreSQL more than they save); above it, when the database is the
-     * bottleneck, the queue turns into large batches. 16 is where one-statement-per-step stops scaling
-     * on our 2-core benchmark machine (see README "Performance"). 0 sends every step, even a lone one,
-     * through the batch statement, one statement at a time: the store contract suite (test/contract)
-     * runs that way so that every rule is checked on BATCH_STEP_SQL as well.
+     * Statements in flight before steps start to queue. Two lets one statement execute while the other
+     * waits for its commit to reach the disk; more turn queued steps back into small statements, each
+     * with its own commit (measured in bench/README.md). 0 sends every step, even a lone one, through
+     * the batch statement, one statement at a time: the store contract suite (test/contract) runs that
+     * way so that every rule is checked on BATCH_STEP_SQL as well.
      */
-    private readonly maxConcurrent = 16,
+    private readonly maxConcurrent = 2,
   ) {}
 
   commit(decision: Decision): Promise<void> {
