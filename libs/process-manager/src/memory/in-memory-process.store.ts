@@ -419,6 +419,13 @@ export class InMemoryProcessStore
     return instance ? clone(instance) : null;
   }
 
+  async getMany(processIds: readonly string[]): Promise<ProcessInstance[]> {
+    return [...new Set(processIds)].flatMap((id) => {
+      const instance = this.processes.get(id);
+      return instance ? [clone(instance)] : [];
+    });
+  }
+
   async find(type: string, correlationKey: string): Promise<ProcessInstance | null> {
     const instance = this.activeByKey(type, correlationKey);
     return instance ? clone(instance) : null;

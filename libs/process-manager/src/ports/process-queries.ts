@@ -4,6 +4,8 @@ import type { ActiveCount, ClaimScope, ListQuery, UnclaimableWork } from './reco
 /** Read side for operations and recovery. */
 export abstract class ProcessQueries {
   abstract get(processId: string): Promise<ProcessInstance | null>;
+  /** The instances with these ids, in one read (unknown ids and ids that are no uuid are left out). */
+  abstract getMany(processIds: readonly string[]): Promise<ProcessInstance[]>;
   abstract find(type: string, correlationKey: string): Promise<ProcessInstance | null>;
   abstract list(query: ListQuery): Promise<{ items: ProcessInstance[]; nextCursor?: string }>;
   abstract history(processId: string): Promise<ProcessHistoryEntry[]>;

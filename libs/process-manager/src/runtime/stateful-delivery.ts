@@ -145,6 +145,20 @@ export class StatefulDelivery {
     });
   }
 
+  /**
+   * Takes instances read in bulk (a claimed batch of timers) into the cache, so their steps skip the
+   * load; a copy this app already holds of the same instance wins unless it is older.
+   */
+  prime(instances: readonly ProcessInstance[]): void {
+    for (const instance of instances) {
+      if (!isLive(instance.status)) continue;
+      const key = instanceKey(instance.type, instance.correlationKey);
+      const cached = this.cache.get(key);
+      if (!cached || (cached.id === instance.id && cached.version < instance.version))
+        this.cache.set(key, instance);
+    }
+  }
+
   /** For writes that move no version (a dead letter's `lastError`): the cached copy would write it back. */
   forget(processId: string): void {
     this.cache.forget(processId);

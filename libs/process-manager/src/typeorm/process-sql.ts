@@ -30,6 +30,9 @@ SELECT p.*, EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $
 FROM (SELECT 1) AS one
 LEFT JOIN pm_process p ON p.id = $2 AND p.type = $1`;
 
+/** Instances by id, for a claimed batch of timers: $1 ids. */
+export const GET_MANY_SQL = `SELECT * FROM pm_process WHERE id = ANY($1::uuid[])`;
+
 export const LOAD_SQL = `
 SELECT p.*, EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $3) AS handled
 FROM (SELECT 1) AS one

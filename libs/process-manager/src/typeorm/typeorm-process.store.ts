@@ -37,6 +37,7 @@ import {
   CANCEL_SQL,
   COUNT_ACTIVE_SQL,
   ENQUEUE_SQL,
+  GET_MANY_SQL,
   HANDLED_SQL,
   INSERT_STEP_SQL,
   LOAD_BY_ID_SQL,
@@ -413,6 +414,17 @@ export class TypeOrmProcessStore
     if (!isUuid(processId)) return null;
     const entity = await this.processes().findOneBy({ id: processId });
     return entity ? fromEntity(entity) : null;
+  }
+
+  async getMany(processIds: readonly string[]): Promise<ProcessInstance[]> {
+    const ids = processIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<ProcessRow>({
+      name: 'pm_get_many',
+      text: GET_MANY_SQL,
+      values: [ids],
+    });
+    return rows.map(fromProcessRow);
   }
 
   async find(type: string, correlationKey: string): Promise<ProcessInstance | null> {

@@ -51,6 +51,24 @@ export function describeProcessQueries(name: string, open: OpenStore): void {
       expect(await store.get('not-a-uuid')).toBeNull();
     });
 
+    it('gets several instances by id in one read, leaving out unknown ids and ids that are no uuid', async () => {
+      const { store } = await open();
+      const first = start({ state: { n: 1 } });
+      const moved = next(first.instance, { at: at(5), stateName: 'moved' });
+      const other = start({ state: { n: 2 } });
+      await commitAll(store, first, moved, other);
+
+      const found = await store.getMany([
+        other.instance.id,
+        '00000000-0000-4000-8000-000000000000',
+        'not-a-uuid',
+        first.instance.id,
+      ]);
+      const byId = (a: ProcessInstance, b: ProcessInstance) => a.id.localeCompare(b.id);
+      expect(found.sort(byId)).toEqual([moved.instance, other.instance].sort(byId));
+      expect(await store.getMany([])).toEqual([]);
+    });
+
     it('finds the instance that holds a (type, key), never an ended one', async () => {
       const { store } = await open();
       const first = start();
