@@ -10,7 +10,7 @@ export { getMetadata, withMetadata } from './kernel/message-metadata.js';
 export type { MessageMetadata } from './kernel/message-metadata.js';
 export { Outbox } from './typeorm/outbox.js';
 export { mapCaused, type MapCausedOptions } from './runtime/rx-operators.js';
-export { MessageTransport } from './runtime/message-transport.js';
+export { MessageTransport, type TransportStatus } from './runtime/message-transport.js';
 export type { Dispatchable } from './runtime/dispatchable.js';
 export { ProcessManagerService } from './operations/process-manager.service.js';
 export type { OrphanedState } from './operations/process-versions.js';
@@ -25,6 +25,7 @@ export {
   ProcessManagerHealthIndicator,
   type ProcessManagerHealthDetails,
   type ProcessManagerHealthResult,
+  type TransportHealth,
 } from './health/process-manager-health.indicator.js';
 export type { ProcessManagerHealthThresholds } from './health/health-thresholds.js';
 export { TerminusNotInstalledError } from './health/health.errors.js';

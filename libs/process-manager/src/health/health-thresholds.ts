@@ -17,6 +17,14 @@ export interface ProcessManagerHealthThresholds {
    * @default false
    */
   deadLetters?: number | false;
+  /**
+   * Down when the message transport (e.g. `RabbitMqTransportModule`), if the app has one, has had no
+   * connection to its broker for this long. The grace lets a dropped connection reconnect (its first
+   * retry comes within a second) without a failed check; nothing is lost meanwhile, the outbox and the
+   * broker's queue keep the messages. `0`: down at once; `false`: not checked.
+   * @default '5s'
+   */
+  transportOutage?: number | string | false;
   /** Down when the database has not answered within this. @default '5s' */
   timeout?: number | string;
 }
@@ -25,13 +33,20 @@ export interface ResolvedHealthThresholds {
   outboxLagMs: number | false;
   timerLagMs: number | false;
   deadLetters: number | false;
+  transportOutageMs: number | false;
   timeoutMs: number;
 }
 
 const OPERATION = 'ProcessManagerHealthIndicator.isHealthy()';
 
 export function resolveThresholds(thresholds: ProcessManagerHealthThresholds): ResolvedHealthThresholds {
-  const { outboxLag = '60s', timerLag = '60s', deadLetters = false, timeout = '5s' } = thresholds;
+  const {
+    outboxLag = '60s',
+    timerLag = '60s',
+    deadLetters = false,
+    transportOutage = '5s',
+    timeout = '5s',
+  } = thresholds;
   if (deadLetters !== false && !(Number.isSafeInteger(deadLetters) && deadLetters >= 0))
     throw new InvalidArgumentError(
       OPERATION,
@@ -42,6 +57,7 @@ export function resolveThresholds(thresholds: ProcessManagerHealthThresholds): R
     outboxLagMs: duration('outboxLag', outboxLag, true),
     timerLagMs: duration('timerLag', timerLag, true),
     deadLetters,
+    transportOutageMs: duration('transportOutage', transportOutage, true),
     timeoutMs: duration('timeout', timeout, false) as number,
   };
 }

@@ -4,6 +4,7 @@ import type { HealthIndicatorService } from '@nestjs/terminus';
 import { Clock } from '../kernel/clock.js';
 import { describeError } from '../kernel/describe-error.js';
 import { type HealthFigures, HealthQueries } from '../ports/health-queries.js';
+import { MessageTransport, type TransportStatus } from '../runtime/message-transport.js';
 import { ClaimScopes } from '../scheduling/claim-scope.js';
 import { TerminusNotInstalledError } from './health.errors.js';
 import {
@@ -21,7 +22,17 @@ export interface ProcessManagerHealthDetails {
   timerLagSeconds?: number;
   /** Dead letters waiting for an operator. */
   openDeadLetters?: number;
+  /** The message transport's link to its broker; absent when the app has none. */
+  transport?: TransportHealth;
   problems: string[];
+}
+
+export interface TransportHealth {
+  /** The broker's kind: `'rabbitmq'`. */
+  name: string;
+  connected: boolean;
+  /** While not connected: for how long. */
+  disconnectedSeconds?: number;
 }
 
 /** A `@nestjs/terminus` `HealthIndicatorResult`: the details under the key. */
@@ -29,7 +40,8 @@ export type ProcessManagerHealthResult<Key extends string> = Record<Key, Process
 
 /**
  * A `@nestjs/terminus` health indicator for the process manager: the database answers, messages leave
- * the outbox, timers fire on time and dead letters do not pile up. Provided by `ProcessManagerModule`
+ * the outbox, timers fire on time, dead letters do not pile up and the message transport (when the app
+ * has one, e.g. `RabbitMqTransportModule`) is connected to its broker. Provided by `ProcessManagerModule`
  * (inject it anywhere); `@nestjs/terminus` is loaded on the first check, so apps without it never load it.
  *
  * ```ts
@@ -42,6 +54,8 @@ export type ProcessManagerHealthResult<Key extends string> = Record<Key, Process
 @Injectable()
 export class ProcessManagerHealthIndicator {
   private indicators?: Promise<HealthIndicatorService>;
+  /** Looked up on the first check (a transport module is optional); `null`: the app has none. */
+  private transport?: MessageTransport | null;
 
   constructor(
     private readonly queries: HealthQueries,
@@ -52,7 +66,8 @@ export class ProcessManagerHealthIndicator {
 
   /**
    * Up, or down naming each breached threshold (`problems`), with the figures it judged. The outbox and
-   * timers judged are those this app's relay and poller take; dead letters are all open ones.
+   * timers judged are those this app's relay and poller take; dead letters are all open ones. The
+   * transport is judged even when the database does not answer.
    * @param key the key of the result, as terminus reports it
    */
   async isHealthy<const Key extends string = 'processManager'>(
@@ -62,14 +77,34 @@ export class ProcessManagerHealthIndicator {
     const limits = resolveThresholds(thresholds);
     const session = (await this.terminus()).check(key);
     const now = this.clock.now();
+    const transport = this.transportStatus();
+    const link = transport && judgeTransport(transport, now, limits.transportOutageMs);
     let figures: HealthFigures;
     try {
       figures = await withTimeout(this.queries.healthFigures(now, this.scopes.current), limits.timeoutMs);
     } catch (error) {
-      return session.down({ problems: [`database unreachable: ${describeError(error)}`] });
+      return session.down({
+        ...(link && { transport: link.health }),
+        problems: [`database unreachable: ${describeError(error)}`, ...(link?.problems ?? [])],
+      });
     }
-    const details = judge(figures, now, limits);
+    const details: Omit<ProcessManagerHealthDetails, 'status'> = judge(figures, now, limits);
+    if (link) {
+      details.transport = link.health;
+      details.problems.push(...link.problems);
+    }
     return details.problems.length > 0 ? session.down(details) : session.up(details);
+  }
+
+  private transportStatus(): TransportStatus | undefined {
+    if (this.transport === undefined) {
+      try {
+        this.transport = this.moduleRef.get(MessageTransport, { strict: false });
+      } catch {
+        this.transport = null; // no transport module in this app
+      }
+    }
+    return this.transport?.status?.();
   }
 
   private terminus(): Promise<HealthIndicatorService> {
@@ -104,6 +139,19 @@ function judge(figures: HealthFigures, now: Date, limits: ResolvedHealthThreshol
   if (limits.deadLetters !== false && openDeadLetters > limits.deadLetters)
     problems.push(`open dead letters ${openDeadLetters} > ${limits.deadLetters}`);
   return { outboxLagSeconds, timerLagSeconds, openDeadLetters, problems };
+}
+
+function judgeTransport(status: TransportStatus, now: Date, limitMs: number | false) {
+  const health: TransportHealth = { name: status.name, connected: status.connected };
+  if (status.connected) return { health, problems: [] };
+  const since = status.disconnectedSince ?? now;
+  const ms = Math.max(0, now.getTime() - since.getTime());
+  health.disconnectedSeconds = seconds(ms);
+  const problems =
+    limitMs !== false && ms >= limitMs
+      ? [`${status.name} (${status.endpoint}) disconnected for ${seconds(ms)} s ≥ ${seconds(limitMs)} s`]
+      : [];
+  return { health, problems };
 }
 
 /** Seconds to a tenth: whole seconds for dashboards, yet 0.5 s still shows. */

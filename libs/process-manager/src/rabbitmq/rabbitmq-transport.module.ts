@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { MessageTransport } from '../runtime/message-transport.js';
 import { RabbitMqTransport } from './rabbitmq.transport.js';
 import {
   RABBITMQ_TRANSPORT_OPTIONS,
@@ -19,8 +20,10 @@ export class RabbitMqTransportModule {
       providers: [
         { provide: RABBITMQ_TRANSPORT_OPTIONS, useValue: resolveRabbitMqOptions(options) },
         RabbitMqTransport,
+        // The port's token, for the health indicator (which looks it up, so the app needs no wiring).
+        { provide: MessageTransport, useExisting: RabbitMqTransport },
       ],
-      exports: [RabbitMqTransport],
+      exports: [RabbitMqTransport, MessageTransport],
     };
   }
 }

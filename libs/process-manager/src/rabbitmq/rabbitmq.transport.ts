@@ -19,7 +19,7 @@ import { FailureStore } from '../ports/failure-store.js';
 import { CqrsBuses } from '../runtime/cqrs-buses.js';
 import type { Dispatchable } from '../runtime/dispatchable.js';
 import { escapeText, storableJson, storableKeys } from '../runtime/failure-record.js';
-import { MessageTransport } from '../runtime/message-transport.js';
+import { MessageTransport, type TransportStatus } from '../runtime/message-transport.js';
 import { OutboxDispatcher } from '../runtime/outbox.dispatcher.js';
 import { ProcessRunner } from '../runtime/process-runner.js';
 import { settlesWithin } from '../runtime/timeout.js';
@@ -65,6 +65,8 @@ export class RabbitMqTransport
   private readonly published: ReadonlySet<string>;
   private readonly subscribed: readonly string[];
   private link: Link | undefined;
+  /** Since when no link is up (from boot until the first one); undefined while one is. */
+  private disconnectedSince: Date | undefined;
   private closing = false;
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
@@ -110,6 +112,7 @@ export class RabbitMqTransport
 
   /** Connects in the background: a broker that is down at boot delays messages, never the app. */
   onApplicationBootstrap(): void {
+    this.disconnectedSince = this.clock.now();
     this.loop = this.stayConnected();
   }
 
@@ -121,6 +124,13 @@ export class RabbitMqTransport
   /** True while a connection is open. */
   isConnected(): boolean {
     return this.link !== undefined;
+  }
+
+  /** For the health indicator: connected, or since when not. */
+  override status(): TransportStatus {
+    const endpoint = redacted(this.options.url);
+    if (this.link) return { name: 'rabbitmq', endpoint, connected: true };
+    return { name: 'rabbitmq', endpoint, connected: false, disconnectedSince: this.disconnectedSince };
   }
 
   publishes(type: string): boolean {
@@ -194,7 +204,7 @@ export class RabbitMqTransport
     this.closing = true;
     this.wakeUp();
     const link = this.link;
-    this.link = undefined;
+    this.linkDown();
     await link?.connection.close().catch(() => undefined);
     await this.loop;
   }
@@ -229,7 +239,7 @@ export class RabbitMqTransport
     const drop = (what: string) => (error?: Error) => {
       for (const fail of [...unconfirmed]) fail(`${what} before the broker confirmed`);
       if (error && !this.closing) this.logger.warn(`RabbitMQ ${what}: ${describeError(error)}`);
-      if (this.link?.connection === connection) this.link = undefined;
+      if (this.link?.connection === connection) this.linkDown();
       // A channel that failed leaves the connection half useful: close it and start over.
       if (what !== 'connection closed') connection.close().catch(() => undefined);
       end();
@@ -266,12 +276,18 @@ export class RabbitMqTransport
         link.consumerTag = consumerTag;
       }
       this.link = link;
+      this.disconnectedSince = undefined;
       if (this.closing) await connection.close().catch(() => undefined);
       return { lost };
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  private linkDown(): void {
+    this.link = undefined;
+    this.disconnectedSince ??= this.clock.now();
   }
 
   private receive(link: Link, delivery: amqp.ConsumeMessage | null): void {

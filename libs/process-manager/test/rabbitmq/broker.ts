@@ -1,12 +1,15 @@
-import { afterAll } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 import type { Provider } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import amqp from 'amqplib';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
+  Clock,
   PROCESS_MANAGER_MIGRATIONS,
   ProcessManagerModule,
   type ProcessManagerModuleOptions,
@@ -35,8 +38,12 @@ export function useBroker(): {
   let channel: amqp.Channel | undefined;
   const open = async () => {
     if (channel) return channel;
-    connection = await amqp.connect(RABBITMQ_URL);
-    connection.on('error', () => undefined);
+    // A channel the broker closed (e.g. checkQueue of a missing queue) leaves its connection usable.
+    if (!connection) {
+      connection = await amqp.connect(RABBITMQ_URL);
+      connection.on('error', () => undefined);
+      connection.on('close', () => (connection = undefined));
+    }
     channel = await connection.createChannel();
     channel.on('error', () => undefined);
     channel.on('close', () => (channel = undefined));
@@ -59,11 +66,54 @@ export function useBroker(): {
   };
 }
 
+/**
+ * A spec file's own virtual host on the machine's broker (created in `beforeAll`, deleted in `afterAll`)
+ * and the broker-side controls `rabbitmqctl` gives over it: close every connection to it, refuse new
+ * ones. A vhost of its own, so closing connections never touches another spec's.
+ */
+export function useVirtualHost(): {
+  readonly url: string;
+  closeConnections(reason: string): Promise<void>;
+  refuseConnections(): Promise<void>;
+  acceptConnections(): Promise<void>;
+} {
+  const vhost = `pm-test-${randomBytes(5).toString('hex')}`;
+  beforeAll(async () => {
+    await rabbitmqctl('add_vhost', vhost);
+    await rabbitmqctl('set_permissions', '--vhost', vhost, 'guest', '.*', '.*', '.*');
+  });
+  afterAll(() => rabbitmqctl('delete_vhost', vhost));
+  const url = new URL(RABBITMQ_URL);
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  return {
+    url: url.toString(),
+    closeConnections: (reason) =>
+      rabbitmqctl('close_all_connections', '--vhost', vhost, '--limit', '1000', reason),
+    refuseConnections: () => rabbitmqctl('set_vhost_limits', '--vhost', vhost, '{"max-connections": 0}'),
+    acceptConnections: () => rabbitmqctl('set_vhost_limits', '--vhost', vhost, '{"max-connections": -1}'),
+  };
+}
+
+async function rabbitmqctl(...args: string[]): Promise<void> {
+  try {
+    await promisify(execFile)('rabbitmqctl', ['--quiet', ...args], { timeout: 30_000 });
+  } catch (error) {
+    throw new Error(
+      `rabbitmqctl ${args.join(' ')} failed (the spec needs the broker's rabbitmqctl on this machine): ` +
+        `${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
 export interface ServiceAppOptions {
   url: string;
   providers: Provider[];
   transport: RabbitMqTransportOptions;
   options?: ProcessManagerModuleOptions;
+  /** Replaces the app's Clock (a VirtualClock, to judge durations without waiting). */
+  clock?: Clock;
+  /** No logs (unless PM_TEST_LOG): the spec makes the broker fail on purpose. */
+  quiet?: boolean;
 }
 
 /** One service as a user builds it: CQRS, TypeORM, the process manager and its RabbitMQ transport. */
@@ -72,6 +122,8 @@ export async function createServiceApp({
   providers,
   transport,
   options = {},
+  clock,
+  quiet = false,
 }: ServiceAppOptions): Promise<TestingModule> {
   @Module({
     imports: [
@@ -97,8 +149,10 @@ export async function createServiceApp({
     providers,
   })
   class ServiceModule {}
-  const app = await Test.createTestingModule({ imports: [ServiceModule] }).compile();
-  app.useLogger(process.env.PM_TEST_LOG ? ['error', 'warn', 'log', 'debug'] : ['error']);
+  const builder = Test.createTestingModule({ imports: [ServiceModule] });
+  if (clock) builder.overrideProvider(Clock).useValue(clock);
+  const app = await builder.compile();
+  app.useLogger(process.env.PM_TEST_LOG ? ['error', 'warn', 'log', 'debug'] : quiet ? false : ['error']);
   try {
     await app.init();
   } catch (error) {
