@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -11,6 +11,7 @@ import { EventBus } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { getMetadata, withMetadata } from 'nestjs-process-manager';
 import { IsNull, Repository } from 'typeorm';
+import { replyIdFor } from '../common/reply-id.js';
 import { type ResolvedSampleOptions, SAMPLE_OPTIONS } from '../sample-options.js';
 import { FakeServiceRequest } from './fake-service-request.entity.js';
 
@@ -97,7 +98,7 @@ export class FakeDownstream implements OnApplicationBootstrap, OnModuleDestroy {
       if (reply) {
         this.eventBus.publish(
           withMetadata(reply, {
-            messageId: replyId(id),
+            messageId: replyIdFor(id),
             correlationId: request.correlationId ?? undefined,
             causationId: id,
             occurredAt: new Date(),
@@ -114,10 +115,4 @@ export class FakeDownstream implements OnApplicationBootstrap, OnModuleDestroy {
     const { min, max } = this.options.serviceDelayMs;
     return Math.round(min + Math.random() * (max - min));
   }
-}
-
-/** The same request always gets the same reply id, so a re-sent reply is deduplicated by the process. */
-function replyId(requestId: string): string {
-  const hex = createHash('sha256').update(`reply:${requestId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { MarkingDocumentAsVoidedFailed, MarkingDocumentAsVoidedSucceeded } from '../domain/index.js';
 import { ReportLine } from './report-line.entity.js';
 import { Report } from './report.entity.js';
 
@@ -26,6 +27,29 @@ export class ReportsService {
       reportId,
       voided: voidedAt !== null,
     }));
+  }
+
+  /**
+   * Flags the document's line as voided unless a published report contains it, in `manager`'s
+   * transaction when given. Asked again (a redelivered command), a voided line answers the same.
+   * @returns the answer to `MarkDocumentAsVoided`
+   */
+  async markVoided(
+    documentId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<MarkingDocumentAsVoidedSucceeded | MarkingDocumentAsVoidedFailed> {
+    const lines = manager.getRepository(ReportLine);
+    const marked = await lines.update(
+      { documentId, reportId: IsNull(), voidedAt: IsNull() },
+      { voidedAt: new Date() },
+    );
+    if (marked.affected) return new MarkingDocumentAsVoidedSucceeded(documentId);
+    const line = await lines.findOneBy({ documentId });
+    if (line?.voidedAt) return new MarkingDocumentAsVoidedSucceeded(documentId);
+    return new MarkingDocumentAsVoidedFailed(
+      documentId,
+      line ? `it is in published report ${line.reportId}` : 'Reports does not know the document',
+    );
   }
 
   /** Publishes a report with every document of the customer not yet in one (and not voided). */
