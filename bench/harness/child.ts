@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { sampleResources } from './resources.js';
 
 /** A message between the benchmark and a child process; `type` tells them apart. */
 export interface ChildMessage {
@@ -35,6 +36,23 @@ export class Child {
 
   send(message: ChildMessage): void {
     if (this.process.connected) this.process.send(message, () => undefined);
+  }
+
+  /** Calls `listener` with every later message of `type`; returns the unsubscribe. */
+  on(type: string, listener: (message: ChildMessage) => void): () => void {
+    const filtered = (message: ChildMessage) => {
+      if (message.type === type) listener(message);
+    };
+    this.listeners.add(filtered);
+    return () => this.listeners.delete(filtered);
+  }
+
+  /** Sends `{ type }` and resolves with the child's next answer of the same type (never a cached one). */
+  request(type: string, timeoutMs: number): Promise<ChildMessage> {
+    this.last.delete(type);
+    const answer = this.next(type, timeoutMs);
+    this.send({ type });
+    return answer;
   }
 
   /** Resolves with the first message of `type` (or the last one already received). */
@@ -75,6 +93,16 @@ export class Child {
 /** In a child: sends a message to the parent. */
 export function toParent(message: ChildMessage): void {
   process.send?.(message);
+}
+
+/**
+ * In a child: answers every `resources` request of the parent with this process's CPU and query
+ * counters (`sampleResources`), so the parent can add a child's cost to a level's.
+ */
+export function answerResourceRequests(): void {
+  process.on('message', (message: ChildMessage) => {
+    if (message.type === 'resources') toParent({ type: 'resources', ...sampleResources(undefined) });
+  });
 }
 
 /** In a child: resolves when the parent sends `type`. */

@@ -30,6 +30,10 @@ export interface BenchConfig {
   processManagerOptions: ProcessManagerModuleOptions;
   /** Diagnostics: load pg_stat_statements and report the top statements per level (costs a little). */
   sqlStats: boolean;
+  /** Broker of the RabbitMQ round trip (RABBITMQ_URL); the workload is skipped when it is unreachable. */
+  rabbitmqUrl: string;
+  /** Concurrency levels of the RabbitMQ round trip and its raw amqplib ceiling. */
+  rabbitmqInFlight: number[];
 }
 
 function numberFrom(name: string, fallback: number): number {
@@ -65,6 +69,7 @@ export function readConfig(): BenchConfig {
   const sized = (name: string, full: number, minimum: number) =>
     Math.max(minimum, Math.round(numberFrom(name, full) * scale));
   const levels = listFrom('BENCH_IN_FLIGHT').map(Number);
+  const rabbitmqLevels = listFrom('BENCH_RABBITMQ_IN_FLIGHT').map(Number);
   return {
     scale,
     runs: Math.round(numberFrom('BENCH_RUNS', 3)),
@@ -83,5 +88,7 @@ export function readConfig(): BenchConfig {
     maxRunSeconds: numberFrom('BENCH_MAX_RUN_SECONDS', 12),
     sqlStats: process.env.BENCH_SQL_STATS === '1',
     processManagerOptions: jsonFrom('BENCH_PM_OPTIONS'),
+    rabbitmqUrl: process.env.RABBITMQ_URL || 'amqp://guest:guest@127.0.0.1:5672',
+    rabbitmqInFlight: rabbitmqLevels.length > 0 ? rabbitmqLevels : [1, 16],
   };
 }

@@ -1,7 +1,7 @@
 import type { CounterEvent } from '../fixtures/counter.messages.js';
 import { drive } from './driver.js';
 import { counterEvents, type TrafficPattern } from './event-stream.js';
-import { costPerEvent, type EventCost, sampleResources } from './resources.js';
+import { costPerEvent, type EventCost, type ResourceSample, sampleResources } from './resources.js';
 import { median, percentile } from './stats.js';
 
 /** One concurrency level of one implementation: a warm-up, then `runs` measured runs on fresh processes. */
@@ -15,6 +15,8 @@ export interface LevelPlan {
   postmasterPid: number | undefined;
   /** A measured run stops sending after this long (keeps `npm run bench` within its time budget). */
   maxRunMs: number;
+  /** Where the level's cost is read; default this process (`sampleResources`). Child processes add theirs. */
+  resources?: () => Promise<ResourceSample>;
 }
 
 export interface RunFigures {
@@ -69,7 +71,8 @@ export async function measureLevel(plan: LevelPlan, send: SendEvent): Promise<Le
 
   const runs: RunFigures[] = [];
   let measured = 0;
-  const before = sampleResources(plan.postmasterPid);
+  const resources = plan.resources ?? (() => Promise.resolve(sampleResources(plan.postmasterPid)));
+  const before = await resources();
   for (let run = 1; run <= plan.runs; run++) {
     const stream = events(`run${run}`, perRun);
     const result = await drive(stream.length, plan.inFlight, (index) => send(stream[index]!), plan.maxRunMs);
@@ -93,6 +96,6 @@ export async function measureLevel(plan: LevelPlan, send: SendEvent): Promise<Le
     p99Ms: median(runs.map((r) => r.p99Ms)),
     failed: runs.reduce((sum, r) => sum + r.failed, 0),
     runs,
-    cost: costPerEvent(before, sampleResources(plan.postmasterPid), measured),
+    cost: costPerEvent(before, await resources(), measured),
   };
 }

@@ -1,4 +1,10 @@
-import { type INestApplicationContext, Module, type Provider, type Type } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type INestApplicationContext,
+  Module,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -17,6 +23,8 @@ export interface BenchAppOptions {
   entities?: Type[];
   /** ProcessManagerModule options; the module (and ScheduleModule) left out when absent: plain `@nestjs/cqrs`. */
   processManager?: ProcessManagerModuleOptions;
+  /** Further modules, e.g. `RabbitMqTransportModule.forRoot()`. */
+  imports?: DynamicModule[];
 }
 
 /** A Nest application context built the way a user builds theirs: one CqrsModule, TypeORM, the library. */
@@ -39,7 +47,10 @@ export async function createBenchApp(options: BenchAppOptions): Promise<INestApp
     ? [ScheduleModule.forRoot(), ProcessManagerModule.forRoot(options.processManager)]
     : [];
 
-  @Module({ imports: [CqrsModule.forRoot(), ...typeorm, ...library], providers: options.providers })
+  @Module({
+    imports: [CqrsModule.forRoot(), ...typeorm, ...library, ...(options.imports ?? [])],
+    providers: options.providers,
+  })
   class BenchAppModule {}
 
   return NestFactory.createApplicationContext(BenchAppModule, { logger: new CappedLogger() });

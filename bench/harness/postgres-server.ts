@@ -19,6 +19,12 @@ export async function startPostgres(options: { sqlStats: boolean }): Promise<Pos
 
   const port = await freePort();
   const databaseDir = await mkdtemp(join(tmpdir(), 'pm-bench-pg-'));
+  try {
+    await assertEmbeddedPostgresReachable(databaseDir);
+  } catch (error) {
+    await rm(databaseDir, { recursive: true, force: true });
+    throw error;
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -49,6 +55,20 @@ export async function startPostgres(options: { sqlStats: boolean }): Promise<Pos
       await rm(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The check `npm test` runs before starting its embedded server (scripts/embedded-postgres-access.js,
+ * plain JavaScript beside the repository's other scripts): as root, throws
+ * EmbeddedPostgresUnreachableError, saying what to do, instead of letting the spawn fail with EACCES.
+ */
+async function assertEmbeddedPostgresReachable(databaseDir: string): Promise<void> {
+  // From dist/bench/harness/ (where the benchmark runs) up to the repository root.
+  const script = new URL('../../../scripts/embedded-postgres-access.js', import.meta.url);
+  const check = (await import(script.href)) as {
+    assertEmbeddedPostgresReachable(databaseDir: string): Promise<void>;
+  };
+  await check.assertEmbeddedPostgresReachable(databaseDir);
 }
 
 function freePort(): Promise<number> {

@@ -1,3 +1,4 @@
+import type { SplitCost } from '../workloads/rabbitmq.js';
 import type { LevelFigures } from './level.js';
 import type { EventCost } from './resources.js';
 import type { StatementCost } from './sql-stats.js';
@@ -6,10 +7,14 @@ import { thousands } from './results.js';
 import { formatMiB, formatNumber, markdownTable } from './table.js';
 import type { CounterLevel } from './workload.js';
 
-/** The Markdown report: machine, throughput/latency table, targets, other figures, per-event costs. */
+/**
+ * The Markdown report: machine, throughput/latency table, across services over RabbitMQ, the goals of
+ * issue 12, other figures, per-event costs.
+ */
 export function renderReport(results: BenchResults): string {
   const { machine, config } = results;
   const levels = levelRows(results);
+  const rabbitmq = rabbitMqRows(results);
   const costs = costRows(results);
   const others = otherRows(results);
   const statements = statementRows(results);
@@ -35,7 +40,19 @@ export function renderReport(results: BenchResults): string {
       ),
       levels,
     ),
-    markdownTable(['Target (issue 6)', 'Measured', 'Goal', 'Met'], results.targets.map(targetRow), [
+    ...(results.rabbitmq?.skipped
+      ? [`Across services over RabbitMQ: skipped — ${results.rabbitmq.skipped}.`, '']
+      : []),
+    ...section(
+      'Across services over RabbitMQ (driver → service A: step + outbox → broker → service B: command handler → driver):\n\n' +
+        markdownTable(
+          ['Workload', 'In flight', 'Events/s', 'p50 ms', 'p99 ms', 'Lost updates', 'Library ÷ this'],
+          rabbitmq,
+          ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+        ),
+      rabbitmq,
+    ),
+    markdownTable(['Goal (issue 12)', 'Measured', 'Goal', 'Met'], results.targets.map(targetRow), [
       'left',
       'right',
       'right',
@@ -78,6 +95,8 @@ const NAMES = {
   naive: 'naive TypeORM',
   raw: 'raw SQL ceiling',
   rawBatched: 'raw SQL, group commit',
+  rabbitmq: 'library, two services over RabbitMQ',
+  rawAmqp: 'raw amqplib ceiling',
 } as const;
 
 function levelRows(results: BenchResults): string[][] {
@@ -95,11 +114,28 @@ function levelRows(results: BenchResults): string[][] {
   return rows;
 }
 
-function levelRow(name: string, level: CounterLevel, library?: CounterLevel): string[] {
+function rabbitMqRows(results: BenchResults): string[][] {
+  const rows: string[][] = [];
+  for (const inFlight of results.config.rabbitmqInFlight) {
+    const library = results.rabbitmq?.library.find((l) => l.inFlight === inFlight);
+    const raw = results.rabbitmq?.raw.find((l) => l.inFlight === inFlight);
+    if (library) rows.push(levelRow(NAMES.rabbitmq, library));
+    if (raw) rows.push(levelRow(NAMES.rawAmqp, raw, library));
+  }
+  return rows;
+}
+
+function levelRow(
+  name: string,
+  level: LevelFigures & Partial<CounterLevel>,
+  library?: LevelFigures,
+): string[] {
   const lost =
-    level.lostUpdates === 0
-      ? '0'
-      : `${formatNumber(level.lostUpdates)} (${formatNumber(level.lostUpdatePercent, 1)}%)`;
+    level.lostUpdates === undefined || level.lostUpdatePercent === undefined
+      ? '—'
+      : level.lostUpdates === 0
+        ? '0'
+        : `${formatNumber(level.lostUpdates)} (${formatNumber(level.lostUpdatePercent, 1)}%)`;
   return [
     name,
     String(level.inFlight),
@@ -120,9 +156,10 @@ function targetRow(target: TargetCheck): string[] {
   ];
 }
 
+/** Figures without a goal: timers per instance count, in-memory, RSS, the RabbitMQ CPU split. */
 function otherRows(results: BenchResults): string[][] {
   const rows: string[][] = [];
-  const { timers, inMemory, rss } = results;
+  const { timers, inMemory, rss, rabbitmq } = results;
   if (timers && !timers.available) rows.push(['timers', `n/a: ${timers.note}`]);
   if (timers?.oneInstance && timers.twoInstances) {
     const drains = timers.oneInstance.runs.length;
@@ -131,13 +168,18 @@ function otherRows(results: BenchResults): string[][] {
     rows.push([`timers fired/s, 2 instances (${setup})`, formatNumber(timers.twoInstances.timersPerSec)]);
   }
   if (inMemory) {
+    const { inFlight, store, plainCqrs } = inMemory;
+    rows.push([`in-memory store events/s, ${inFlight} in flight`, formatNumber(store.eventsPerSec)]);
+    rows.push([`plain @nestjs/cqrs events/s, ${inFlight} in flight`, formatNumber(plainCqrs.eventsPerSec)]);
     rows.push([
-      `in-memory store events/s, ${inMemory.inFlight} in flight`,
-      formatNumber(inMemory.store.eventsPerSec),
+      'in-memory store ÷ plain @nestjs/cqrs',
+      `${(store.eventsPerSec / plainCqrs.eventsPerSec).toFixed(2)}×`,
     ]);
+  }
+  if (rss) {
     rows.push([
-      `plain @nestjs/cqrs events/s, ${inMemory.inFlight} in flight`,
-      formatNumber(inMemory.plainCqrs.eventsPerSec),
+      `RSS growth, ${results.config.rssCheckpoints.map(thousands).join(' → ')} completed processes`,
+      `${rss.growthPercent.toFixed(1)}%`,
     ]);
   }
   for (const sample of rss?.samples ?? []) {
@@ -146,6 +188,12 @@ function otherRows(results: BenchResults): string[][] {
       `${formatMiB(sample.rssBytes)} (heap ${formatMiB(sample.heapUsedBytes)})`,
     ]);
   }
+  const split = (label: string, level: SplitCost & { inFlight: number }) => [
+    `Node CPU µs per event, ${label}, ${level.inFlight} in flight`,
+    `${formatNumber(level.nodeCpuUsPerEventByProcess.sender)} / ${formatNumber(level.nodeCpuUsPerEventByProcess.receiver)}`,
+  ];
+  for (const level of rabbitmq?.library ?? []) rows.push(split('service A / service B', level));
+  for (const level of rabbitmq?.raw ?? []) rows.push(split('raw amqplib publisher / consumer', level));
   return rows;
 }
 
@@ -155,6 +203,11 @@ function costRows(results: BenchResults): string[][] {
     ...results.naive.map((l): [string, LevelFigures] => [NAMES.naive, l]),
     ...results.raw.map((l): [string, LevelFigures] => [NAMES.raw, l]),
     ...results.rawBatched.map((l): [string, LevelFigures] => [NAMES.rawBatched, l]),
+    ...(results.rabbitmq?.library ?? []).map((l): [string, LevelFigures] => [`${NAMES.rabbitmq} (A + B)`, l]),
+    ...(results.rabbitmq?.raw ?? []).map((l): [string, LevelFigures] => [
+      `${NAMES.rawAmqp} (publisher + consumer)`,
+      l,
+    ]),
   ];
   if (results.inMemory) {
     rows.push(

@@ -1,4 +1,5 @@
 import type { InMemoryFigures } from '../workloads/in-memory.js';
+import type { RabbitMqFigures } from '../workloads/rabbitmq.js';
 import type { RssFigures } from '../workloads/rss.js';
 import type { TimersFigures } from '../workloads/timers.js';
 import type { BenchConfig } from './config.js';
@@ -14,9 +15,11 @@ export interface BenchResults {
   stateful: CounterLevel[];
   naive: CounterLevel[];
   raw: CounterLevel[];
-  /** Diagnostic, no target: the raw SQL with group commit (headroom for batching). */
+  /** The raw SQL with group commit: the ceiling of batching, which issue 12's goals compare against. */
   rawBatched: CounterLevel[];
   bursty: { stateful: CounterLevel | null; naive: CounterLevel | null };
+  /** The round trip across two services over RabbitMQ and its raw amqplib ceiling; null when not selected. */
+  rabbitmq: RabbitMqFigures | null;
   timers: TimersFigures | null;
   inMemory: InMemoryFigures | null;
   rss: RssFigures | null;
@@ -40,85 +43,117 @@ export interface TargetCheck {
 
 type Figures = Omit<BenchResults, 'targets' | 'generatedAt' | 'durationSec' | 'timings' | 'notes'>;
 
-/** Checks the targets of issue 6 against the figures. */
+/**
+ * The goals of issue 12, each a ratio (or value) of two figures of this same run: library (stateful)
+ * against the naive baseline and the raw SQL ceilings, CPU per event, p99, timers, lost updates.
+ */
 export function checkTargets(results: Figures): TargetCheck[] {
-  const top = Math.max(...results.config.inFlight);
   const at = (levels: CounterLevel[], inFlight: number) => levels.find((l) => l.inFlight === inFlight);
-  const ratio = (a?: number, b?: number) => (a !== undefined && b ? a / b : null);
-  const stateful = at(results.stateful, top);
-  const lost = [...results.stateful, ...(results.bursty.stateful ? [results.bursty.stateful] : [])];
-  const oneTimer = results.timers?.oneInstance?.timersPerSec;
-  const twoTimers = results.timers?.twoInstances?.timersPerSec;
-  const p99 = at(results.stateful, 16)?.p99Ms;
+  const ratio = (a?: number | null, b?: number | null) => (a !== undefined && a !== null && b ? a / b : null);
+  const library = (inFlight: number) => at(results.stateful, inFlight);
+  const lost = [
+    ...results.stateful,
+    ...(results.bursty.stateful ? [results.bursty.stateful] : []),
+    ...(results.rabbitmq?.library ?? []),
+  ];
+  const lostTotal = lost.reduce((sum, l) => sum + l.lostUpdates, 0);
+  const { timers } = results;
+  const oneTimer = timers?.oneInstance?.timersPerSec;
+  const twoTimers = timers?.twoInstances?.timersPerSec;
+  const twoVsOne = ratio(twoTimers, oneTimer);
+  const p99 = library(16)?.p99Ms;
   return [
-    ratioCheck(
-      'stateful-vs-raw',
-      `stateful ÷ raw SQL ceiling, ${top} in flight`,
-      ratio(stateful?.eventsPerSec, at(results.raw, top)?.eventsPerSec),
+    atLeast(
+      'library-vs-naive-1',
+      'library ÷ naive, 1 in flight',
+      ratio(library(1)?.eventsPerSec, at(results.naive, 1)?.eventsPerSec),
+      1.2,
+    ),
+    atLeast(
+      'library-vs-raw-1',
+      'library ÷ raw one-tx-per-event, 1 in flight',
+      ratio(library(1)?.eventsPerSec, at(results.raw, 1)?.eventsPerSec),
+      0.6,
+    ),
+    atMost(
+      'postgres-cpu-vs-raw-1',
+      'PostgreSQL CPU per event, library ÷ raw, 1 in flight',
+      ratio(library(1)?.cost.postgresCpuUsPerEvent, at(results.raw, 1)?.cost.postgresCpuUsPerEvent),
+      1.3,
+    ),
+    atLeast(
+      'library-vs-raw-64',
+      'library ÷ raw one-tx-per-event, 64 in flight',
+      ratio(library(64)?.eventsPerSec, at(results.raw, 64)?.eventsPerSec),
       1.5,
     ),
-    ratioCheck(
-      'stateful-vs-naive',
-      `stateful ÷ naive baseline, ${top} in flight`,
-      ratio(stateful?.eventsPerSec, at(results.naive, top)?.eventsPerSec),
-      10,
+    atLeast(
+      'library-vs-raw-batched-64',
+      'library ÷ raw group commit, 64 in flight',
+      ratio(library(64)?.eventsPerSec, at(results.rawBatched, 64)?.eventsPerSec),
+      0.6,
+    ),
+    atLeast(
+      'library-vs-naive-64',
+      'library ÷ naive, 64 in flight',
+      ratio(library(64)?.eventsPerSec, at(results.naive, 64)?.eventsPerSec),
+      5,
+    ),
+    atMost(
+      'node-cpu-vs-raw-64',
+      'Node CPU per event, library ÷ raw, 64 in flight',
+      ratio(library(64)?.cost.nodeCpuUsPerEvent, at(results.raw, 64)?.cost.nodeCpuUsPerEvent),
+      1.0,
     ),
     {
-      id: 'zero-lost-updates',
-      description: 'stateful lost updates, every level and bursty',
-      value: lost.length > 0 ? lost.reduce((sum, l) => sum + l.lostUpdates, 0) : null,
-      shown: lost.length > 0 ? String(lost.reduce((sum, l) => sum + l.lostUpdates, 0)) : 'n/a',
-      goal: '0',
-      met: lost.length > 0 ? lost.every((l) => l.lostUpdates === 0) : null,
-    },
-    {
       id: 'p99-at-16',
-      description: 'stateful p99 latency, 16 in flight',
+      description: 'p99 latency, 16 in flight',
       value: p99 ?? null,
       shown: p99 === undefined ? 'n/a' : `${p99.toFixed(1)} ms`,
       goal: '≤ 25 ms',
       met: p99 === undefined ? null : p99 <= 25,
     },
-    {
-      id: 'timers-one-instance',
-      description: 'timers fired/s, one app instance',
-      value: oneTimer ?? null,
-      shown: oneTimer === undefined ? 'n/a' : `${Math.round(oneTimer).toLocaleString('en-US')}/s`,
-      goal: '≥ 5,000/s',
-      met: oneTimer === undefined ? null : oneTimer >= 5_000,
-    },
-    ratioCheck(
-      'timers-two-instances',
-      'timers fired/s, two instances ÷ one',
-      ratio(twoTimers, oneTimer),
-      1.6,
-    ),
-    ratioCheck(
-      'in-memory-vs-cqrs',
-      'in-memory store ÷ plain @nestjs/cqrs handler',
-      ratio(results.inMemory?.store.eventsPerSec, results.inMemory?.plainCqrs.eventsPerSec),
+    atLeast(
+      'timers-vs-raw-batched-64',
+      'timers/s on one instance ÷ raw group commit events/s, 64 in flight',
+      ratio(oneTimer, at(results.rawBatched, 64)?.eventsPerSec),
       0.5,
     ),
     {
-      id: 'rss-growth',
-      description: `RSS growth, ${results.config.rssCheckpoints.map(thousands).join(' → ')} completed processes`,
-      value: results.rss?.growthPercent ?? null,
-      shown: results.rss ? `${results.rss.growthPercent.toFixed(1)}%` : 'n/a',
-      goal: '< 10%',
-      met: results.rss ? results.rss.growthPercent < 10 : null,
+      id: 'timers-two-vs-one',
+      description: 'timers/s, two instances ÷ one',
+      value: twoVsOne,
+      shown: twoVsOne === null ? 'n/a' : `${twoVsOne.toFixed(2)}× (${timers!.firedTwice} fired twice)`,
+      goal: '≥ 1.0× (and 0 fired twice)',
+      met: twoVsOne === null ? null : twoVsOne >= 1 && timers!.firedTwice === 0,
+    },
+    {
+      id: 'zero-lost-updates',
+      description: 'lost updates, every level, bursty and across services',
+      value: lost.length > 0 ? lostTotal : null,
+      shown: lost.length > 0 ? String(lostTotal) : 'n/a',
+      goal: '0',
+      met: lost.length > 0 ? lostTotal === 0 : null,
     },
   ];
 }
 
-function ratioCheck(id: string, description: string, value: number | null, goal: number): TargetCheck {
-  return {
-    id,
-    description,
-    value,
-    shown: value === null ? 'n/a' : `${value.toFixed(2)}×`,
-    goal: `≥ ${goal}×`,
-    met: value === null ? null : value >= goal,
-  };
+function atLeast(id: string, description: string, value: number | null, goal: number): TargetCheck {
+  return ratioCheck(id, description, value, `≥ ${goal.toFixed(1)}×`, value === null ? null : value >= goal);
+}
+
+function atMost(id: string, description: string, value: number | null, goal: number): TargetCheck {
+  return ratioCheck(id, description, value, `≤ ${goal.toFixed(1)}×`, value === null ? null : value <= goal);
+}
+
+function ratioCheck(
+  id: string,
+  description: string,
+  value: number | null,
+  goal: string,
+  met: boolean | null,
+): TargetCheck {
+  return { id, description, value, shown: value === null ? 'n/a' : `${value.toFixed(2)}×`, goal, met };
 }
 
 export function thousands(count: number): string {

@@ -21,7 +21,7 @@ interface Known {
 }
 
 /**
- * Not a target of issue 6 but the headroom for its part 3: the raw SQL with group commit. One
+ * The group-commit ceiling (issue 12's goals compare against it): the raw SQL with group commit. One
  * committer connection writes every pending event (one per process) in one statement while events
  * keep arriving; the next batch is whatever queued up during the previous commit. No time window.
  */

@@ -1,6 +1,7 @@
 /**
  * Child process: one app instance whose timer poller drains due timers. Started by the timers
- * workload; reports progress (and its own CPU and query counters) until told to stop.
+ * workload; reports progress (and its own CPU and query counters) until told to stop, then the keys
+ * it fired.
  */
 import type { ProcessManagerModuleOptions } from 'nestjs-process-manager';
 import { fromParent, toParent } from '../harness/child.js';
@@ -26,6 +27,9 @@ const report = (type: string) => {
   toParent({
     type,
     fired: tally.keys.size,
+    fires: tally.fires,
+    // The parent unites the keys of all instances to find a timer that fired on two of them.
+    ...(type === 'done' ? { keys: [...tally.keys] } : {}),
     first: tally.first,
     last: tally.last,
     nodeCpuUs,

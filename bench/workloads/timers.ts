@@ -19,7 +19,10 @@ import type { WorkloadContext } from '../harness/workload.js';
 export interface TimerDrain {
   instances: number;
   timers: number;
+  /** Distinct timers fired, over all instances. */
   fired: number;
+  /** Fires beyond the first of a timer (on one instance or on two): must be 0. */
+  firedTwice: number;
   /** From the first timer fired to the last, over all instances. */
   timersPerSec: number;
   /** From the moment they all fell due to the last one fired (includes up to one poll interval). */
@@ -36,6 +39,8 @@ export interface TimersFigures {
   timers: number;
   oneInstance: TimersSummary | null;
   twoInstances: TimersSummary | null;
+  /** Fires beyond a timer's first (a timer that fired twice counts 1), every drain, warm-up included. */
+  firedTwice: number;
   /** Top statements by server time per fired timer, all drains (BENCH_SQL_STATS=1 only). */
   sqlStatements?: StatementCost[];
 }
@@ -64,6 +69,7 @@ export async function runTimers(context: WorkloadContext): Promise<TimersFigures
     timers,
     oneInstance: null,
     twoInstances: null,
+    firedTwice: 0,
   };
   const database = await createDatabase(context.server.url, 'timers', context.config);
   try {
@@ -97,6 +103,7 @@ export async function runTimers(context: WorkloadContext): Promise<TimersFigures
     const fired = [...one, ...two].reduce((sum, drain) => sum + drain.fired, warm.fired);
     return {
       ...figures,
+      firedTwice: [warm, ...one, ...two].reduce((sum, drain) => sum + drain.firedTwice, 0),
       oneInstance: summary(one),
       twoInstances: summary(two),
       ...(context.config.sqlStats ? { sqlStatements: await topStatements(database.url, fired) } : {}),
@@ -214,13 +221,22 @@ function summarise(
   after: ResourceSample,
 ): TimerDrain {
   const active = reports.filter((r): r is ChildMessage => r !== undefined && Number(r.fired) > 0);
-  const fired = active.reduce((sum, r) => sum + Number(r.fired), 0);
+  const distinct = new Set<string>();
+  // A child that sent no 'done' (killed) gave no keys: count its own distinct fires.
+  let withoutKeys = 0;
+  for (const report of active) {
+    if (Array.isArray(report.keys)) for (const key of report.keys as string[]) distinct.add(key);
+    else withoutKeys += Number(report.fired);
+  }
+  const fired = distinct.size + withoutKeys;
+  const fires = active.reduce((sum, r) => sum + Number(r.fires), 0);
   const first = Math.min(...active.map((r) => Number(r.first)));
   const last = Math.max(...active.map((r) => Number(r.last)));
   return {
     instances,
     timers,
     fired,
+    firedTwice: fires - fired,
     timersPerSec: fired > 1 ? ((fired - 1) / (last - first)) * 1000 : 0,
     timersPerSecFromDue: fired > 0 ? (fired / (last - dueAt)) * 1000 : 0,
     cost: costPerEvent(before, after, fired),
