@@ -1,8 +1,8 @@
-import { carriedMarks, DISPATCH_LEASE } from './process-sql.js';
+import { DISPATCH_LEASE, MARKS_SLOT, stepStatement } from './process-sql.js';
 
 /**
  * The steps of several instances in ONE statement (one round trip, one commit): the set-based form
- * of INSERT_STEP_SQL / UPDATE_STEP_SQL. Each decision is checked on its own — version, active key,
+ * of INSERT_STEP / UPDATE_STEP. Each decision is checked on its own — version, active key,
  * inbox — and only those that pass (returned ids) are written; the others are conflicts to re-run.
  *
  * Parameters are typed arrays that line up by index (see `batchValues`), one element per decision:
@@ -21,7 +21,9 @@ import { carriedMarks, DISPATCH_LEASE } from './process-sql.js';
  * `unnest` of typed arrays gives the planner exact row counts and plain scans; the `= ANY(...)`
  * conditions repeat what the joins say so that the indexes are used even under a generic plan.
  */
-export const BATCH_STEP_SQL = `
+export const BATCH_STEP = stepStatement(
+  'pm_batch_step',
+  `
 WITH d AS MATERIALIZED (
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[],
     $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::boolean[],
@@ -94,5 +96,8 @@ WITH d AS MATERIALIZED (
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
     payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL,
     traceparent = excluded.traceparent
-)${carriedMarks('$43', '$44')}
-SELECT id FROM ok`;
+)${MARKS_SLOT}
+SELECT id FROM ok`,
+  '$43',
+  '$44',
+);

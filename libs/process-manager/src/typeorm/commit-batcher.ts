@@ -30,7 +30,7 @@ export class CommitBatcher {
      * waits for its commit to reach the disk; more turn queued steps back into small statements, each
      * with its own commit (measured in bench/README.md). 0 sends every step, even a lone one, through
      * the batch statement, one statement at a time: the store contract suite (test/contract) runs that
-     * way so that every rule is checked on BATCH_STEP_SQL as well.
+     * way so that every rule is checked on BATCH_STEP as well.
      */
     private readonly maxConcurrent = 2,
   ) {}

@@ -11,6 +11,25 @@ import {
   type MarkerOutcome,
 } from '../ports/store-rules.js';
 
+/**
+ * A step statement in two forms: `plain`, and `marking`, which also marks earlier steps' messages
+ * dispatched (their ids and time as its last two parameters, see PendingDispatchMarks). The marking
+ * form is only sent with ids: planned for an empty array, `id = ANY('{}')` is false, which lets
+ * PostgreSQL pick any partial index of pm_outbox and read it whole.
+ */
+export interface StepStatement {
+  name: string;
+  plain: string;
+  marking: string;
+}
+
+export const MARKS_SLOT = '\n/* carried marks */';
+
+export function stepStatement(name: string, sql: string, at: string, ids: string): StepStatement {
+  const marks = `\n, dispatched AS (UPDATE pm_outbox SET dispatched_at = ${at}::timestamptz WHERE id = ANY(${ids}::uuid[]))`;
+  return { name, plain: sql.replace(MARKS_SLOT, ''), marking: sql.replace(MARKS_SLOT, marks) };
+}
+
 /** The fast path owns fresh outbox rows for DISPATCH_LEASE_MS; after that (a crash) the relay takes them. */
 export const DISPATCH_LEASE = `interval '${DISPATCH_LEASE_MS / 1000} seconds'`;
 
@@ -93,11 +112,21 @@ const STEP_TAIL = `
   DO UPDATE SET id = excluded.id, due_at = excluded.due_at, message_type = excluded.message_type,
     payload = excluded.payload, created_at = excluded.created_at, locked_until = NULL,
     traceparent = excluded.traceparent
-)${carriedMarks('$28', '$29')}
+)${MARKS_SLOT}
 SELECT count(*)::int AS committed FROM p`;
 
-export const INSERT_STEP_SQL = `WITH p AS (${INSERT_PROCESS})${STEP_TAIL}`;
-export const UPDATE_STEP_SQL = `WITH p AS (${UPDATE_PROCESS})${STEP_TAIL}`;
+export const INSERT_STEP = stepStatement(
+  'pm_insert_step',
+  `WITH p AS (${INSERT_PROCESS})${STEP_TAIL}`,
+  '$28',
+  '$29',
+);
+export const UPDATE_STEP = stepStatement(
+  'pm_update_step',
+  `WITH p AS (${UPDATE_PROCESS})${STEP_TAIL}`,
+  '$28',
+  '$29',
+);
 
 export const ENQUEUE_SQL = `
 INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
@@ -106,7 +135,9 @@ FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, process_id uuid, kind text, typ
 ON CONFLICT (id) DO NOTHING`;
 
 /** A stateless handler's step: inbox mark and the messages it returned, or nothing when a duplicate; $5, $6 carried marks. */
-export const REACTION_SQL = `
+export const REACTION = stepStatement(
+  'pm_reaction',
+  `
 WITH i AS (
   INSERT INTO pm_inbox (handler, message_id, process_id, handled_at) VALUES ($1, $2, NULL, $3)
   ON CONFLICT DO NOTHING
@@ -116,17 +147,15 @@ WITH i AS (
   SELECT m.id, NULL, m.kind, m.type, m.payload, m.metadata, $3, $3::timestamptz + ${DISPATCH_LEASE}
   FROM i, jsonb_to_recordset($4::jsonb) AS m(id uuid, kind text, type text, payload jsonb, metadata jsonb)
   ON CONFLICT (id) DO NOTHING
-)${carriedMarks('$5', '$6')}
-SELECT count(*)::int AS committed FROM i`;
+)${MARKS_SLOT}
+SELECT count(*)::int AS committed FROM i`,
+  '$5',
+  '$6',
+);
 
 export const HANDLED_SQL = `SELECT EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $2) AS handled`;
 
 export const MARK_DISPATCHED_SQL = `UPDATE pm_outbox SET dispatched_at = $2 WHERE id = ANY($1::uuid[])`;
-
-/** The CTE with which a step statement also marks earlier steps' messages dispatched (none: an empty array). */
-export function carriedMarks(at: string, ids: string): string {
-  return `, dispatched AS (UPDATE pm_outbox SET dispatched_at = ${at}::timestamptz WHERE id = ANY(${ids}::uuid[]))`;
-}
 
 /** $3 = when the relay may try again, or null when attempts ran out ($4 = now). */
 export const MARK_DISPATCH_FAILED_SQL = `

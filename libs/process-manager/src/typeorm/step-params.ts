@@ -61,7 +61,7 @@ function versionColumns(decision: Decision): unknown[] {
   ];
 }
 
-/** The 27 parameters of INSERT_STEP_SQL / UPDATE_STEP_SQL, in order. */
+/** The 27 parameters of INSERT_STEP / UPDATE_STEP, in order. */
 export function stepValues(decision: Decision): unknown[] {
   const { outbox, associations, timers: scheduled } = parts(decision);
   return [
@@ -78,7 +78,7 @@ export function stepValues(decision: Decision): unknown[] {
   ];
 }
 
-/** The 42 array parameters of BATCH_STEP_SQL, in order (see its comment). */
+/** The 42 array parameters of BATCH_STEP, in order (see its comment). */
 export function batchValues(decisions: readonly Decision[]): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 42 }, () => []);
   const push = (from: number, ...values: unknown[]) => {

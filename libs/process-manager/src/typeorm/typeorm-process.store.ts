@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Pool } from 'pg';
+import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import { Brackets, type DataSource, type EntityManager } from 'typeorm';
 import type { Decision } from '../engine/decision.js';
 import type { ProcessStatus } from '../kernel/process-context.js';
@@ -26,7 +26,7 @@ import type {
 } from '../ports/records.js';
 import type { StepStore } from '../ports/step-store.js';
 import type { TimerStore } from '../ports/timer-store.js';
-import { BATCH_STEP_SQL } from './batch-sql.js';
+import { BATCH_STEP } from './batch-sql.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { PendingDispatchMarks } from './dispatch-marks.js';
 import { HistoryEntity } from './entities/history.entity.js';
@@ -39,15 +39,16 @@ import {
   ENQUEUE_SQL,
   GET_MANY_SQL,
   HANDLED_SQL,
-  INSERT_STEP_SQL,
+  INSERT_STEP,
   LOAD_BY_ID_SQL,
   LOAD_SQL,
   MARK_DISPATCH_FAILED_SQL,
   MARK_DISPATCHED_SQL,
   RACE_CONSTRAINTS,
-  REACTION_SQL,
+  REACTION,
   RECORD_RETRY_SQL,
-  UPDATE_STEP_SQL,
+  type StepStatement,
+  UPDATE_STEP,
   COUNT_LIVE_BY_STATE_SQL,
 } from './process-sql.js';
 import {
@@ -197,18 +198,13 @@ export class TypeOrmProcessStore
 
   /** One decision in one statement. */
   private async commitStep(decision: Decision): Promise<void> {
-    const marks = this.dispatchMarks.carry();
     try {
-      const { rows } = await this.pool.query<{ committed: number }>({
-        name: decision.isNew ? 'pm_insert_step' : 'pm_update_step',
-        text: decision.isNew ? INSERT_STEP_SQL : UPDATE_STEP_SQL,
-        values: [...stepValues(decision), marks.at, marks.ids],
-      });
-      marks.written();
+      const { rows } = await this.carryingMarks<{ committed: number }>(
+        decision.isNew ? INSERT_STEP : UPDATE_STEP,
+        stepValues(decision),
+      );
       if (rows[0]!.committed !== 1) throw new ConcurrencyConflictError(decision.instance.id);
     } catch (error) {
-      if (error instanceof ConcurrencyConflictError) throw error;
-      marks.returned();
       const { code, constraint } = error as { code?: string; constraint?: string };
       if (code === '23505' && constraint && RACE_CONSTRAINTS.has(constraint)) {
         throw new ConcurrencyConflictError(decision.instance.id);
@@ -219,15 +215,25 @@ export class TypeOrmProcessStore
 
   /** Several instances' decisions in one statement; returns the ids of those written. */
   private async commitSteps(decisions: Decision[]): Promise<Set<string>> {
+    const { rows } = await this.carryingMarks<{ id: string }>(BATCH_STEP, batchValues(decisions));
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Runs a step statement, in its marking form when dispatched marks wait for a ride. */
+  private async carryingMarks<R extends QueryResultRow>(
+    statement: StepStatement,
+    values: unknown[],
+  ): Promise<QueryResult<R>> {
     const marks = this.dispatchMarks.carry();
+    const marking = marks.ids.length > 0;
     try {
-      const { rows } = await this.pool.query<{ id: string }>({
-        name: 'pm_batch_step',
-        text: BATCH_STEP_SQL,
-        values: [...batchValues(decisions), marks.at, marks.ids],
+      const result = await this.pool.query<R>({
+        name: marking ? `${statement.name}_marking` : statement.name,
+        text: marking ? statement.marking : statement.plain,
+        values: marking ? [...values, marks.at, marks.ids] : values,
       });
       marks.written();
-      return new Set(rows.map((row) => row.id));
+      return result;
     } catch (error) {
       marks.returned();
       throw error;
@@ -247,19 +253,9 @@ export class TypeOrmProcessStore
     records: OutboxRecord[],
     at: Date,
   ): Promise<boolean> {
-    const marks = this.dispatchMarks.carry();
-    try {
-      const { rows } = await this.pool.query<{ committed: number }>({
-        name: 'pm_reaction',
-        text: REACTION_SQL,
-        values: [handler, messageId, at, JSON.stringify(records.map(toOutboxJson)), marks.at, marks.ids],
-      });
-      marks.written();
-      return rows[0]!.committed === 1;
-    } catch (error) {
-      marks.returned();
-      throw error;
-    }
+    const values = [handler, messageId, at, JSON.stringify(records.map(toOutboxJson))];
+    const { rows } = await this.carryingMarks<{ committed: number }>(REACTION, values);
+    return rows[0]!.committed === 1;
   }
 
   async hasHandled(handler: string, messageId: string): Promise<boolean> {
