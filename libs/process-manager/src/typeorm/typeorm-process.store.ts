@@ -230,7 +230,7 @@ export class TypeOrmProcessStore
       const result = await this.pool.query<R>({
         name: marking ? `${statement.name}_marking` : statement.name,
         text: marking ? statement.marking : statement.plain,
-        values: marking ? [...values, marks.at, marks.ids] : values,
+        values: marking ? [...values, marks.at, JSON.stringify(marks.ids)] : values,
       });
       marks.written();
       return result;
