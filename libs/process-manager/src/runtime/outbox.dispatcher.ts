@@ -12,12 +12,10 @@ import { DispatchMarker } from './dispatch-marker.js';
 import type { Dispatchable, DispatchFailure, LocalDelivery } from './dispatchable.js';
 import type { MessageTransport } from './message-transport.js';
 import { escapeText } from './failure-record.js';
-import { settlesWithin, withTimeout } from './timeout.js';
+import { ABANDONED, settlesWithin, ShutdownSignal, withTimeout } from './timeout.js';
 
 /** Instances whose messages one `dispatch()` sends at the same time. */
 const CONCURRENT_INSTANCES = 16;
-
-const ABANDONED = Symbol('abandoned');
 
 /**
  * Sends committed outbox messages to where they go, and marks each one dispatched once its receiver
@@ -42,10 +40,8 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
   private local: LocalDelivery | undefined;
   private readonly transports: MessageTransport[] = [];
   private readonly running = new Set<Promise<unknown>>();
-  private abandonAll!: (reason: typeof ABANDONED) => void;
-  private readonly abandoned = new Promise<never>((_resolve, reject) => (this.abandonAll = reject));
-  /** Resolves when the app has shut down: from then on nothing waits for bookkeeping any more. */
-  private readonly shutDown = this.abandoned.catch(() => undefined);
+  /** Fires when the app has shut down: from then on nothing waits for a receiver or bookkeeping any more. */
+  private readonly shutDown = new ShutdownSignal();
 
   constructor(
     private readonly buses: CqrsBuses,
@@ -100,7 +96,7 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
       this.logger.warn(
         `Shutdown: ${this.running.size} dispatch(es) still running after ${graceMs} ms are left to the relay`,
       );
-    this.abandonAll(ABANDONED);
+    this.shutDown.fire();
   }
 
   /**
@@ -125,7 +121,7 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
       if (await this.dispatchOne(message)) sent.push(message.metadata.messageId);
     }
     // pg-pool never answers a query it queued as its pool ended: no wait on bookkeeping after shutdown.
-    await Promise.race([this.marker.mark(sent), this.shutDown]);
+    await this.shutDown.orAbandoned(this.marker.mark(sent));
     return sent.length;
   }
 
@@ -159,7 +155,7 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
     const now = this.clock.now();
     const retryAt = givingUp ? null : new Date(now.getTime() + backoffDelay(attempts, this.options.retry));
     try {
-      await Promise.race([this.store.markDispatchFailed(id, text, retryAt, now), this.shutDown]);
+      await this.shutDown.orAbandoned(this.store.markDispatchFailed(id, text, retryAt, now));
     } catch (writeError) {
       this.logger.warn(
         `Could not record the failed dispatch of ${message.type} ${id} (${errorText(writeError)}); the relay re-sends it`,
@@ -189,13 +185,9 @@ export class OutboxDispatcher implements BeforeApplicationShutdown {
       timeoutMs,
       () => new DispatchTimeoutError(kind, type, metadata.messageId, timeoutMs),
     );
-    const settled = Promise.race([timed, this.abandoned]).then(
-      () => undefined,
-      (error: unknown) => {
-        if (error !== ABANDONED) throw error;
-        throw new DispatchAbandonedError(type, metadata.messageId);
-      },
-    );
+    const settled = this.shutDown.orAbandoned(timed).then((outcome) => {
+      if (outcome === ABANDONED) throw new DispatchAbandonedError(type, metadata.messageId);
+    });
     this.running.add(settled);
     try {
       await settled;

@@ -30,3 +30,45 @@ export async function settlesWithin(work: Promise<unknown>, ms: number): Promise
     clearTimeout(timer);
   }
 }
+
+export const ABANDONED = Symbol('abandoned');
+
+/**
+ * Ends waits at shutdown. Each wait registers its own callback and drops it once it settles; racing
+ * every wait against one long-lived promise instead would attach a reaction to that promise per wait,
+ * keeping every settled wait reachable until shutdown (memory that grows with every message).
+ */
+export class ShutdownSignal {
+  private readonly waits = new Set<() => void>();
+  private fired = false;
+
+  /** Settles like `work`, or resolves to ABANDONED once the signal fired. */
+  orAbandoned<T>(work: Promise<T>): Promise<T | typeof ABANDONED> {
+    if (this.fired) return Promise.resolve(ABANDONED);
+    return new Promise((resolve, reject) => {
+      const abandon = () => resolve(ABANDONED);
+      this.waits.add(abandon);
+      work.then(
+        (value) => {
+          this.waits.delete(abandon);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.waits.delete(abandon);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Waits still registered: only those whose work has not settled. */
+  get pending(): number {
+    return this.waits.size;
+  }
+
+  fire(): void {
+    this.fired = true;
+    for (const abandon of this.waits) abandon();
+    this.waits.clear();
+  }
+}
