@@ -37,10 +37,10 @@ describe('the sample mounts the dashboard', () => {
     const session = await http.get(`${API}/session`).expect(200);
     expect(session.body).toMatchObject({ readOnly: false, actor: 'sample operator' });
     const overview = await http.get(`${API}/overview`).expect(200);
-    expect(overview.body.types.map((type: { type: string }) => type.type)).toEqual([
-      'order-fulfilment',
+    expect(overview.body.types.map((type: { type: string }) => type.type).sort()).toEqual([
       'document-voiding',
       'group-checkout',
+      'order-fulfilment',
     ]);
   });
 
