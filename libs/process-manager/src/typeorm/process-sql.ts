@@ -13,10 +13,10 @@ import {
 
 /**
  * A step statement in two forms: `plain`, and `marking`, which also marks earlier steps' messages
- * dispatched (their time and ids, as a JSON array, as its last two parameters; see PendingDispatchMarks).
- * The ids come as JSON unpacked at run time, not as a uuid[] parameter: an array's length is known to
- * the planner, which then re-plans the whole statement on every call (a custom plan, ~0.5 ms) instead of
- * reusing its generic plan. The marking form is only sent with ids.
+ * dispatched through `pm_mark_dispatched` (their time and ids as its last two parameters; see
+ * PendingDispatchMarks). The marking form is only sent with ids. The ids come as JSON unpacked at run
+ * time, not as a uuid[] parameter: an array's length is known to the planner, which then re-plans the
+ * whole statement on every call (a custom plan, ~0.5 ms) instead of reusing its generic plan.
  */
 export interface StepStatement {
   name: string;
@@ -27,8 +27,14 @@ export interface StepStatement {
 export const MARKS_SLOT = '\n/* carried marks */';
 
 export function stepStatement(name: string, sql: string, at: string, ids: string): StepStatement {
-  const marks = `\n, dispatched AS (UPDATE pm_outbox SET dispatched_at = ${at}::timestamptz WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(${ids}::jsonb)::uuid)))`;
-  return { name, plain: sql.replace(MARKS_SLOT, ''), marking: sql.replace(MARKS_SLOT, marks) };
+  const marks = `\n, dispatched AS (SELECT pm_mark_dispatched(ARRAY(SELECT jsonb_array_elements_text(${ids}::jsonb)::uuid), ${at}::timestamptz) AS marked)`;
+  return {
+    name,
+    plain: sql.replace(MARKS_SLOT, ''),
+    // A SELECT in a WITH runs only when read, whatever the statement's other rows: this branch reads it
+    // and adds no row.
+    marking: `${sql.replace(MARKS_SLOT, marks)}\nUNION ALL SELECT NULL FROM dispatched WHERE dispatched.marked < 0`,
+  };
 }
 
 /** The fast path owns fresh outbox rows for DISPATCH_LEASE_MS; after that (a crash) the relay takes them. */
@@ -156,7 +162,8 @@ SELECT count(*)::int AS committed FROM i`,
 
 export const HANDLED_SQL = `SELECT EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $2) AS handled`;
 
-export const MARK_DISPATCHED_SQL = `UPDATE pm_outbox SET dispatched_at = $2 WHERE id = ANY($1::uuid[])`;
+/** $1 the ids as a JSON array, $2 when. */
+export const MARK_DISPATCHED_SQL = `SELECT pm_mark_dispatched(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)::uuid), $2)`;
 
 /** $3 = when the relay may try again, or null when attempts ran out ($4 = now). */
 export const MARK_DISPATCH_FAILED_SQL = `

@@ -277,7 +277,7 @@ export class TypeOrmProcessStore
     await this.pool.query({
       name: 'pm_mark_dispatched',
       text: MARK_DISPATCHED_SQL,
-      values: [messageIds, at],
+      values: [JSON.stringify(messageIds), at],
     });
   }
 

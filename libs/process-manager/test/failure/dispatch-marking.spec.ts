@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait-for.js';
 
 const BLOCKED_MARK = `
 SELECT pid FROM pg_stat_activity
-WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE pm_outbox SET dispatched_at%'`;
+WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%pm_mark_dispatched(%'`;
 
 describe('marking outbox rows dispatched when PostgreSQL terminates the connection (PostgreSQL)', () => {
   const db = useTestDatabase();

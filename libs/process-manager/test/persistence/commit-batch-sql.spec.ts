@@ -192,6 +192,16 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
     await store.commitSteps([batched.second]);
     await batchedMarked;
     expect(await writers(batched.first, batched.id)).toEqual({ marked: 2, sameTransaction: true });
+
+    // A batch that writes no step (stale) still writes the marks it carried.
+    const staleMarked = store.markDispatched(ids(batched.second), at(7));
+    expect(await store.commitSteps([{ ...batched.second, expectedVersion: 9 }])).toEqual(new Set());
+    await staleMarked;
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM pm_outbox WHERE id = ANY($1) AND dispatched_at = $2`,
+      [ids(batched.second), at(7)],
+    );
+    expect(n).toBe(1);
   });
 
   it('writes carried marks on their own when their step statement is refused', async () => {

@@ -5,6 +5,7 @@ import { BusinessKeySearch1796122785393 } from './1796122785393-business-key-sea
 import { StateVersionsAndReplay1796122861650 } from './1796122861650-state-versions-and-replay.js';
 import { TimerTraceparent1796122993166 } from './1796122993166-timer-traceparent.js';
 import { InPlaceStepUpdates1796300000000 } from './1796300000000-in-place-step-updates.js';
+import { MarkDispatchedFunction1796300000001 } from './1796300000001-mark-dispatched-function.js';
 
 /**
  * The library's migrations, in order: add them to your DataSource's `migrations` and run them. Each runs
@@ -17,4 +18,5 @@ export const PROCESS_MANAGER_MIGRATIONS: MigrationClass[] = [
   StateVersionsAndReplay1796122861650,
   TimerTraceparent1796122993166,
   InPlaceStepUpdates1796300000000,
+  MarkDispatchedFunction1796300000001,
 ].map(underMigrationLock);

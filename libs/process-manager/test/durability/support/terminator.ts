@@ -6,8 +6,8 @@ const TERMINATE_APP_BACKENDS = `
 SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1`;
 
-/** A statement marking outbox rows dispatched (`UPDATE pm_outbox … SET dispatched_at`), as a SQL regex. */
-const MARK_WRITE = `'update\\s+pm_outbox(\\s+(as\\s+)?\\w+)?\\s+set\\s+dispatched_at'`;
+/** A statement marking outbox rows dispatched (`pm_mark_dispatched(…)`, alone or carried by a step), as a SQL regex. */
+const MARK_WRITE = `'pm_mark_dispatched\\('`;
 
 /** Only backends in the middle of marking outbox rows dispatched, terminated while the statement runs. */
 const TERMINATE_MARK_WRITES = `
