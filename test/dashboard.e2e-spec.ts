@@ -159,7 +159,8 @@ async function listen(sample: SampleUnderTest): Promise<string> {
       'InventoryReserved',
       'PaymentCharged',
     ]);
-    await expect(page.locator('#dead-letter-count').textContent()).resolves.toBe('1');
+    // The tab's count refreshes on its own poll, after the instance's panel.
+    await page.locator('#dead-letter-count').filter({ hasText: /^1$/ }).waitFor();
     await page
       .locator('#overview [data-type="order-fulfilment"] [data-count="dead"] .count-value')
       .filter({ hasText: '1' })

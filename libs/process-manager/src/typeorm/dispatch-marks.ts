@@ -1,7 +1,8 @@
 /**
  * How long "these outbox rows were dispatched" waits for a step statement to ride on before it is
- * written on its own. The fast path's lease (DISPATCH_LEASE_MS, 30 s) keeps the relay off the rows
- * meanwhile, so waiting costs nothing but these few milliseconds before `markDispatched()` resolves.
+ * written on its own, when steps are flowing (one went by within this time). The fast path's lease
+ * (DISPATCH_LEASE_MS, 30 s) keeps the relay off the rows meanwhile, so waiting costs nothing but these
+ * few milliseconds before `markDispatched()` resolves; when no step went by, marks are written at once.
  */
 export const MARK_LINGER_MS = 5;
 
@@ -24,8 +25,9 @@ const NOTHING_CARRIED: CarriedMarks = { ids: [], at: null, written: () => {}, re
 
 /**
  * Dispatched marks waiting for a ride. Under steady traffic every step statement also marks the
- * messages dispatched since the previous one, so a step costs one transaction instead of two; when no
- * step comes within MARK_LINGER_MS (or the app shuts down) the marks are written by themselves.
+ * messages dispatched since the previous one, so a step costs one transaction instead of two; when
+ * traffic is sparse (no step within MARK_LINGER_MS), or the app shuts down, marks are written by
+ * themselves.
  */
 export class PendingDispatchMarks {
   private ids: string[] = [];
@@ -33,6 +35,8 @@ export class PendingDispatchMarks {
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lingering = true;
+  /** When a step statement last started or committed (ms, monotonic). */
+  private lastStepAt = -Infinity;
 
   constructor(private readonly writeAlone: (ids: string[], at: Date) => Promise<void>) {}
 
@@ -41,19 +45,24 @@ export class PendingDispatchMarks {
     this.ids.push(...ids);
     if (!this.at || at > this.at) this.at = at;
     const written = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.lingering) void this.flush();
+    const stepsFlowing = performance.now() - this.lastStepAt < MARK_LINGER_MS;
+    if (!this.lingering || !stepsFlowing) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), MARK_LINGER_MS);
     return written;
   }
 
   /** Hands every waiting mark to a step statement about to be sent. */
   carry(): CarriedMarks {
+    this.lastStepAt = performance.now();
     if (this.ids.length === 0) return NOTHING_CARRIED;
     const { ids, at, waiters } = this.takeAll();
     return {
       ids,
       at,
-      written: () => waiters.forEach((waiter) => waiter.resolve()),
+      written: () => {
+        this.lastStepAt = performance.now();
+        waiters.forEach((waiter) => waiter.resolve());
+      },
       returned: () => {
         this.ids.push(...ids);
         if (!this.at || (at && at > this.at)) this.at = at;

@@ -188,12 +188,15 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
     await singleMarked;
     expect(await writers(single.first, single.id)).toEqual({ marked: 2, sameTransaction: true });
 
+    // Marks ride along while steps flow: each is added right after a step statement committed.
+    await store.commitStep(scenario('flowing-1').first);
     const batchedMarked = store.markDispatched(ids(batched.first), at(6));
     await store.commitSteps([batched.second]);
     await batchedMarked;
     expect(await writers(batched.first, batched.id)).toEqual({ marked: 2, sameTransaction: true });
 
     // A batch that writes no step (stale) still writes the marks it carried.
+    await store.commitStep(scenario('flowing-2').first);
     const staleMarked = store.markDispatched(ids(batched.second), at(7));
     expect(await store.commitSteps([{ ...batched.second, expectedVersion: 9 }])).toEqual(new Set());
     await staleMarked;

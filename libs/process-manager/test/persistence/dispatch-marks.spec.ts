@@ -21,6 +21,7 @@ function harness() {
 describe('PendingDispatchMarks', () => {
   it('lets the next step statement carry every waiting mark, with the latest time, instead of a write of its own', async () => {
     const { marks, alone } = harness();
+    marks.carry(); // a step went by: steps are flowing
     const first = marks.add(['a', 'b'], at(1));
     const second = marks.add(['c'], at(2));
 
@@ -35,8 +36,15 @@ describe('PendingDispatchMarks', () => {
     expect(alone).toEqual([]);
   });
 
+  it('writes the marks on their own at once when no step went by lately', async () => {
+    const { marks, alone } = harness();
+    void marks.add(['a'], at(1));
+    expect(alone).toEqual([{ ids: ['a'], at: at(1) }]);
+  });
+
   it('writes the marks on their own when no step comes within the linger', async () => {
     const { marks, alone } = harness();
+    marks.carry();
     const written = marks.add(['a'], at(1));
     void marks.add(['b'], at(1));
 
@@ -46,6 +54,7 @@ describe('PendingDispatchMarks', () => {
 
   it('writes carried marks on their own at once when their step statement failed', async () => {
     const { marks, alone } = harness();
+    marks.carry();
     const written = marks.add(['a'], at(1));
     const carried = marks.carry();
 
@@ -56,6 +65,7 @@ describe('PendingDispatchMarks', () => {
 
   it('rejects the waiting callers when the lone write fails, and keeps marking afterwards', async () => {
     const { marks, alone, failNextWrite } = harness();
+    marks.carry();
     failNextWrite();
     await expect(marks.add(['a'], at(1))).rejects.toThrow('connection terminated');
 
@@ -65,6 +75,7 @@ describe('PendingDispatchMarks', () => {
 
   it('stops lingering at shutdown: what waits is written now, and later marks at once', async () => {
     const { marks, alone } = harness();
+    marks.carry();
     void marks.add(['a'], at(1));
     await marks.stopLingering();
     expect(alone).toEqual([{ ids: ['a'], at: at(1) }]);
