@@ -28,6 +28,8 @@ export class HeldDeliveries {
   private running: Promise<void> | undefined;
   private failedProbes = 0;
   private closed = false;
+  /** Held deliveries taken out of `held` while they re-run: they still count against the limit. */
+  private rerunning = 0;
   private outage: { since: number; held: number; dropped: number } | undefined;
 
   constructor(
@@ -46,7 +48,7 @@ export class HeldDeliveries {
       return;
     }
     const outage = this.outage ?? this.begin(error);
-    if (this.held.length >= this.retry.pendingLimit) {
+    if (this.held.length + this.rerunning >= this.retry.pendingLimit) {
       outage.dropped++;
       const dropped = new PendingLimitReachedError(
         error.delivery,
@@ -111,7 +113,10 @@ export class HeldDeliveries {
     let size = 1;
     while (this.held.length > 0) {
       const batch = this.held.splice(0, size);
-      const results = await Promise.allSettled(batch.map((held) => held.retry()));
+      this.rerunning = batch.length;
+      const results = await Promise.allSettled(batch.map((held) => held.retry())).finally(
+        () => (this.rerunning = 0),
+      );
       const failed = batch.flatMap((held, index) => {
         const result = results[index]!;
         if (result.status === 'fulfilled') return [];
