@@ -162,7 +162,7 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
    * Reads the instances of a claimed batch of timers in one query, so that each timer's step skips its
    * own load. Best effort: if the read fails, each step loads its instance as usual.
    */
-  async expectTimers(timers: readonly TimerRecord[]): Promise<void> {
+  async readInstancesOf(timers: readonly TimerRecord[]): Promise<void> {
     if (timers.length < 2) return;
     try {
       this.instances.prime(await this.queries.getMany([...new Set(timers.map((timer) => timer.processId))]));

@@ -70,7 +70,7 @@ export class TimerPoller extends PeriodicJob {
       const timerLimit = Math.min(batchSize, this.capacity);
       const timers =
         timerLimit > 0 ? await this.timers.claimDueTimers(now, leaseUntil, timerLimit, scope) : [];
-      await this.runner.expectTimers(timers);
+      await this.runner.readInstancesOf(timers);
       for (const timer of timers)
         this.hold({ kind: 'timer', id: timer.id, until: leaseUntil }, () => this.runner.deliverTimer(timer));
       const retryLimit = Math.min(batchSize, this.capacity);
