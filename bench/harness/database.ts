@@ -58,6 +58,15 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
   }
 }
 
+/**
+ * Gives the planner statistics, as autovacuum does within a minute or two of a table's growth: a
+ * benchmark database lives for seconds, and a plan cached while its tables were empty (a sequential
+ * scan of a few pages) would otherwise be kept while they grow to thousands of rows.
+ */
+export async function analyze(url: string): Promise<void> {
+  await withClient(url, (client) => client.query('ANALYZE'));
+}
+
 export async function queryOne<T>(url: string, sql: string, values: unknown[] = []): Promise<T> {
   const { rows } = await withClient(url, (client) => client.query(sql, values));
   return rows[0] as T;

@@ -15,6 +15,8 @@ export interface LevelPlan {
   postmasterPid: number | undefined;
   /** A measured run stops sending after this long (keeps `npm run bench` within its time budget). */
   maxRunMs: number;
+  /** Runs between the warm-up and the measured runs (counterPlan: ANALYZE the level's databases). */
+  afterWarmup?: () => Promise<void>;
   /** Where the level's cost is read; default this process (`sampleResources`). Child processes add theirs. */
   resources?: () => Promise<ResourceSample>;
 }
@@ -68,6 +70,7 @@ export async function measureLevel(plan: LevelPlan, send: SendEvent): Promise<Le
   sent += (
     await drive(warmupEvents.length, plan.inFlight, (index) => send(warmupEvents[index]!), plan.maxRunMs)
   ).events;
+  await plan.afterWarmup?.();
 
   const runs: RunFigures[] = [];
   let measured = 0;

@@ -1,5 +1,5 @@
 import type { BenchConfig } from './config.js';
-import { queryOne } from './database.js';
+import { analyze, queryOne } from './database.js';
 import type { TrafficPattern } from './event-stream.js';
 import type { LevelFigures, LevelPlan } from './level.js';
 import type { PostgresServer } from './postgres-server.js';
@@ -19,8 +19,16 @@ export interface CounterLevel extends LevelFigures {
   sqlStatements?: StatementCost[];
 }
 
-/** The plan of one counter level; 1 in flight runs `sequentialShare` of the processes. */
-export function counterPlan(context: WorkloadContext, inFlight: number, pattern: TrafficPattern): LevelPlan {
+/**
+ * The plan of one counter level; 1 in flight runs `sequentialShare` of the processes. The databases
+ * the workload writes are analyzed after the warm-up, so every workload is measured with statistics.
+ */
+export function counterPlan(
+  context: WorkloadContext,
+  inFlight: number,
+  pattern: TrafficPattern,
+  databaseUrls: readonly string[],
+): LevelPlan {
   const { config } = context;
   const instances =
     pattern === 'bursty'
@@ -36,6 +44,9 @@ export function counterPlan(context: WorkloadContext, inFlight: number, pattern:
     pattern,
     postmasterPid: context.server.postmasterPid,
     maxRunMs: config.maxRunSeconds * 1000,
+    afterWarmup: async () => {
+      for (const url of databaseUrls) await analyze(url);
+    },
   };
 }
 

@@ -29,7 +29,7 @@ export async function runNaive(
     const eventBus = app.get(EventBus);
     let figures;
     try {
-      figures = await measureLevel(counterPlan(context, inFlight, pattern), (event) => {
+      figures = await measureLevel(counterPlan(context, inFlight, pattern, [database.url]), (event) => {
         const done = probe.wait(event.n);
         eventBus.publish(event);
         return done;

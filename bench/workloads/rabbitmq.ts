@@ -85,6 +85,7 @@ export async function runRabbitMqRoundTrip(
       new Child(SERVICE, service('commands', commandsDb, 4)),
       () => new Child(SERVICE, service('events', eventsDb, inFlight)),
       names,
+      [eventsDb.url, commandsDb.url],
     );
     const settled = await settleLevel(
       context,
@@ -121,6 +122,7 @@ export async function runRawAmqp(
     new Child(RAW_PEER, peer('consumer')),
     () => new Child(RAW_PEER, peer('publisher')),
     names,
+    [],
   );
 }
 
@@ -145,6 +147,7 @@ async function measureAcross(
   receiver: Child,
   startSender: () => Child,
   names: BrokerNames,
+  databaseUrls: readonly string[],
 ): Promise<LevelFigures & SplitCost> {
   const children = [receiver];
   // Each child's CPU at the level's first and last resource reading: [receiver, sender].
@@ -159,7 +162,7 @@ async function measureAcross(
     receiver.on('arrived', (message) => probe.arrived(Number(message.n)));
     sender.on('failed', (message) => probe.failed(Number(message.n)));
     const plan: LevelPlan = {
-      ...counterPlan(context, inFlight, 'uniform'),
+      ...counterPlan(context, inFlight, 'uniform', databaseUrls),
       resources: async () => {
         const { sample, cpuUs } = await childrenResources(children, context.server.postmasterPid);
         readings.push(cpuUs);

@@ -31,7 +31,7 @@ export async function runRawBatched(context: WorkloadContext, inFlight: number):
   pool.on('error', () => undefined);
   const committer = new GroupCommitter(pool);
   try {
-    const figures = await measureLevel(counterPlan(context, inFlight, 'uniform'), (event) =>
+    const figures = await measureLevel(counterPlan(context, inFlight, 'uniform', [database.url]), (event) =>
       committer.submit(event),
     );
     return await settleLevel(

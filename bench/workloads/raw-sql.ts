@@ -28,14 +28,17 @@ export async function runRawSql(
   // An idle client may see the server close it while the pool ends; that is not a failure.
   pool.on('error', () => undefined);
   try {
-    const figures = await measureLevel(counterPlan(context, inFlight, 'uniform'), async (event) => {
-      try {
-        await step(pool, event, markDispatched);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const figures = await measureLevel(
+      counterPlan(context, inFlight, 'uniform', [database.url]),
+      async (event) => {
+        try {
+          await step(pool, event, markDispatched);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    );
     return await settleLevel(
       context,
       database.url,

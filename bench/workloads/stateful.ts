@@ -37,7 +37,7 @@ export async function runStateful(
     });
     let figures;
     try {
-      figures = await measureLevel(counterPlan(context, inFlight, pattern), (event) => {
+      figures = await measureLevel(counterPlan(context, inFlight, pattern, [database.url]), (event) => {
         const done = probe.wait(event.n);
         eventBus.publish(event);
         return done;

@@ -8,7 +8,7 @@ import {
   TimerProcess,
 } from '../fixtures/timer.process.js';
 import { Child, type ChildMessage } from '../harness/child.js';
-import { type BenchDatabase, createDatabase, queryOne, withClient } from '../harness/database.js';
+import { analyze, type BenchDatabase, createDatabase, queryOne, withClient } from '../harness/database.js';
 import { createBenchApp } from '../harness/nest-app.js';
 import { median } from '../harness/stats.js';
 import { costPerEvent, type EventCost, type ResourceSample, sampleResources } from '../harness/resources.js';
@@ -85,6 +85,7 @@ export async function runTimers(context: WorkloadContext): Promise<TimersFigures
           `is ctx.schedule() + TimerPoller (timers.pollIntervalMs/batchSize) in place?`,
       };
     }
+    await analyze(database.url);
     const one: TimerDrain[] = [];
     const two: TimerDrain[] = [];
     const perRun = Math.max(100, Math.round(timers / runs));

@@ -59,17 +59,32 @@ LEFT JOIN pm_process p ON p.id = $2 AND p.type = $1`;
 /** Instances by id, for a claimed batch of timers: $1 ids. */
 export const GET_MANY_SQL = `SELECT * FROM pm_process WHERE id = ANY($1::uuid[])`;
 
+/**
+ * The active instance for a key: $1 type, $2 correlation value, $3 message id, $4 association key or
+ * null. Two index lookups, one by correlation key and one through pm_association, each giving its
+ * first candidate; a single WHERE with `OR` between them would read every live instance of the type.
+ * The association branch starts from pm_association whatever the statistics say (the lateral
+ * subquery, kept apart by OFFSET 0, is a lookup per association row).
+ */
 export const LOAD_SQL = `
 SELECT p.*, EXISTS (SELECT 1 FROM pm_inbox WHERE handler = $1 AND message_id = $3) AS handled
 FROM (SELECT 1) AS one
 LEFT JOIN LATERAL (
-  SELECT * FROM pm_process q
-  WHERE q.type = $1 AND ${activePredicate('q')}
-    AND (
-      ($4::text IS NULL AND q.correlation_key = $2)
-      OR q.id IN (SELECT process_id FROM pm_association WHERE type = $1 AND value = $2 AND ($4::text IS NULL OR key = $4))
-    )
-  ORDER BY (q.correlation_key = $2) DESC, q.started_at, q.id
+  SELECT * FROM (
+    (SELECT * FROM pm_process q
+     WHERE $4::text IS NULL AND q.type = $1 AND q.correlation_key = $2 AND ${activePredicate('q')}
+     ORDER BY q.started_at, q.id
+     LIMIT 1)
+    UNION ALL
+    (SELECT q.* FROM pm_association a
+     CROSS JOIN LATERAL (
+       SELECT * FROM pm_process q WHERE q.id = a.process_id AND q.type = $1 AND ${activePredicate('q')} OFFSET 0
+     ) q
+     WHERE a.type = $1 AND a.value = $2 AND ($4::text IS NULL OR a.key = $4)
+     ORDER BY (q.correlation_key = $2) DESC, q.started_at, q.id
+     LIMIT 1)
+  ) c
+  ORDER BY (c.correlation_key = $2) DESC, c.started_at, c.id
   LIMIT 1
 ) p ON true`;
 
