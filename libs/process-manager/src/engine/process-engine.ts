@@ -109,15 +109,14 @@ export async function decide(input: StepInput, env: EngineEnvironment): Promise<
     await route.invoke(event, ctx);
     if (route.to !== undefined) ctx.transitionTo(route.to);
   }
-  const decision = toDecision(ctx, before, stepEnv, {
+  const { json, refused } = toPlainJson(event, route.messageType, true);
+  return toDecision(ctx, before, stepEnv, {
     messageType: route.messageType,
     outcome: ignoredBecause === undefined ? 'handled' : 'ignored',
     note: ignoredBecause ?? ctx.note,
+    // An input that is not plain JSON is still handled; only its replay is given up (verify() says so).
+    input: refused ? undefined : { payload: json, metadata },
   });
-  const { json, refused } = toPlainJson(event, route.messageType, true);
-  // An input that is not plain JSON is still handled; only its replay is given up (verify() says so).
-  const recorded = refused ? undefined : { payload: json, metadata };
-  return { ...decision, history: { ...decision.history, input: recorded } };
 }
 
 /**
@@ -138,7 +137,9 @@ export function upgraded(process: ProcessDefinition, instance: ProcessInstance):
   const stored = instance.stateVersion ?? 1;
   if (stored > process.version)
     throw new NewerProcessVersionError(process.name, instance.id, stored, process.version);
-  if (stored === process.version) return { ...instance, stateVersion: stored };
+  if (stored === process.version) {
+    return instance.stateVersion === stored ? instance : { ...instance, stateVersion: stored };
+  }
   let state = instance.state;
   for (let version = stored + 1; version <= process.version; version++) {
     try {
@@ -173,6 +174,7 @@ export function decideStall(
     messageType: 'ProcessManager.ProcessStalled',
     outcome: 'stalled',
     note: `no progress for ${Math.round(idleMs / 1000)}s (onStuck: '${process.onStuck}')`,
+    input: undefined,
   });
 }
 
@@ -226,23 +228,32 @@ function whyIgnored(route: StatefulRoute, instance: ProcessInstance, event: obje
   return undefined;
 }
 
+/**
+ * The step's Decision. Its objects are written as literals with every field (no spreads): the
+ * hot path builds several per event, and a literal is a fixed shape V8 creates at once.
+ */
 function toDecision(
   ctx: DraftContext,
   before: ProcessInstance,
   env: EngineEnvironment,
-  step: Pick<ProcessHistoryEntry, 'messageType' | 'outcome' | 'note'>,
+  step: Pick<ProcessHistoryEntry, 'messageType' | 'outcome' | 'note' | 'input'>,
 ): Decision {
   const now = env.now();
   const changed = step.outcome !== 'ignored';
   const after: ProcessInstance = {
-    ...before,
-    state: changed ? toJsonState(ctx.state, before) : before.state,
+    id: before.id,
+    type: before.type,
+    correlationKey: before.correlationKey,
     status: ctx.status,
     stateName: ctx.stateName,
-    lastError: ctx.lastError,
+    state: changed ? toJsonState(ctx.state, before) : before.state,
     version: before.version + 1,
+    stateVersion: before.stateVersion,
+    startedAt: before.startedAt,
     updatedAt: now,
     completedAt: isLive(ctx.status) ? before.completedAt : (before.completedAt ?? now),
+    acknowledgedAt: before.acknowledgedAt,
+    lastError: ctx.lastError,
   };
   const outgoing = outgoingMessages(ctx, before, after, env, now);
   const ended = !isLive(after.status);
@@ -269,7 +280,10 @@ function toDecision(
       cancelAll: ended,
     },
     history: {
-      ...step,
+      messageType: step.messageType,
+      outcome: step.outcome,
+      note: step.note,
+      input: step.input,
       messageId: ctx.metadata.messageId,
       fromState: before.stateName,
       toState: after.stateName,
@@ -331,9 +345,9 @@ function outgoingMessages(
       correlationId: id,
       causationId: ctx.metadata.messageId,
       occurredAt: now,
-      // The step's own span (see ProcessTelemetry.step): what it sends continues its trace.
-      ...(ctx.metadata.traceparent !== undefined && { traceparent: ctx.metadata.traceparent }),
     };
+    // The step's own span (see ProcessTelemetry.step): what it sends continues its trace.
+    if (ctx.metadata.traceparent !== undefined) metadata.traceparent = ctx.metadata.traceparent;
     return {
       kind,
       type: env.nameOf(message),

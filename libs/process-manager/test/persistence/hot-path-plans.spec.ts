@@ -1,0 +1,298 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { Decision } from '../../src/engine/decision.js';
+import { PROCESS_MANAGER_MIGRATIONS } from '../../src/typeorm/migrations/index.js';
+import {
+  GET_MANY_SQL,
+  LOAD_BY_ID_SQL,
+  LOAD_SQL,
+  MARK_DISPATCHED_SQL,
+  UPDATE_STEP,
+} from '../../src/typeorm/process-sql.js';
+import { stepValues } from '../../src/typeorm/step-params.js';
+import { useTestDatabase } from '../support/database.js';
+
+/**
+ * Each hot-path statement must touch a bounded number of pages however many rows the tables hold: a
+ * plan that scans them grows with the table. At this size pm_process's heap is ~840 pages and
+ * pm_outbox's ~295; an `OR` between LOAD_SQL's two paths read the whole of pm_process (~847 blocks)
+ * where its two index lookups read 6-12. What is measured is the generic plan, the one a long-lived
+ * pooled connection runs: an EXPLAIN sent with parameters is planned for their values (a custom plan)
+ * whatever plan_cache_mode says, so each statement is PREPAREd and EXPLAINed through EXECUTE.
+ */
+
+const LIVE = 20_000;
+const COMPLETED = 20_000;
+/** Live instances k1..k5000 are associated with o1..o5000; so are completed k1..k2500 with o1..o2500. */
+const ASSOCIATED = 5_000;
+/** ~4x what a single lookup reads (6-12 blocks); a read of every live instance is ~847. */
+const BOUND = 50;
+
+// Top-level: its afterAll (which drops the database) must run after the describe's (which disconnects).
+const db = useTestDatabase();
+
+interface PlanNode {
+  'Node Type': string;
+  'Shared Hit Blocks': number;
+  'Shared Read Blocks': number;
+  'Parent Relationship'?: string;
+  'Subplan Name'?: string;
+  'CTE Name'?: string;
+  Plans?: PlanNode[];
+}
+
+type Row = Record<string, unknown>;
+
+async function migrate(url: string): Promise<void> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    driver: pg,
+    url,
+    migrations: PROCESS_MANAGER_MIGRATIONS,
+    logging: false,
+  });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations();
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+const SEED = `
+INSERT INTO pm_process (id, type, correlation_key, status, state, version, started_at, updated_at)
+SELECT gen_random_uuid(), 'plans', 'k' || n, 'running', '{"n": 1}', 1 + n % 5,
+  timestamptz '2030-01-01' - n * interval '1 second', timestamptz '2030-01-01'
+FROM generate_series(1, ${LIVE}) n;
+
+-- Ended instances, half of them on a live one's key and started earlier (first by started_at).
+INSERT INTO pm_process (id, type, correlation_key, status, state, version, started_at, updated_at, completed_at)
+SELECT gen_random_uuid(), 'plans', CASE WHEN n <= ${COMPLETED / 2} THEN 'k' || n ELSE 'done' || n END, 'completed',
+  '{"n": 1}', 3, timestamptz '2020-01-01' + n * interval '1 second', timestamptz '2021-01-01', timestamptz '2021-01-01'
+FROM generate_series(1, ${COMPLETED}) n;
+
+INSERT INTO pm_association (type, key, value, process_id)
+SELECT 'plans', 'order', 'o' || substr(p.correlation_key, 2), p.id
+FROM pm_process p
+WHERE p.correlation_key LIKE 'k%' AND substr(p.correlation_key, 2)::int <= ${ASSOCIATED}
+  AND (p.status = 'running' OR substr(p.correlation_key, 2)::int <= ${ASSOCIATED / 2});
+
+INSERT INTO pm_inbox (handler, message_id, process_id, handled_at)
+SELECT 'plans', 'm' || substr(p.correlation_key, 2), p.id, p.updated_at
+FROM pm_process p WHERE p.status = 'running';
+
+INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at, dispatched_at)
+SELECT gen_random_uuid(), p.id, 'command', 'Ship', '{}', '{}', p.updated_at, p.updated_at,
+  CASE WHEN substr(p.correlation_key, 2)::int % 2 = 0 THEN p.updated_at END
+FROM pm_process p WHERE p.status = 'running';
+
+ANALYZE;`;
+
+describe('hot-path statements touch a bounded number of pages, however large the tables', () => {
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    await migrate(db.url);
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(SEED);
+    await client.query('SET plan_cache_mode = force_generic_plan');
+  });
+  afterAll(async () => {
+    await client?.end();
+  });
+
+  const rows = async (sql: string, values: readonly unknown[] = []): Promise<Row[]> =>
+    (await client.query<Row>(sql, [...values])).rows;
+
+  const liveInstance = async (key: string) => {
+    const [row] = await rows(
+      `SELECT id, version FROM pm_process WHERE correlation_key = $1 AND status = 'running'`,
+      [key],
+    );
+    return { id: String(row!.id), version: Number(row!.version) };
+  };
+
+  /** A parameter as an SQL literal; untyped, it takes the type the statement infers for it. */
+  const literal = (value: unknown): string => {
+    if (value === null || value === undefined) return 'NULL';
+    if (value instanceof Date) return client.escapeLiteral(value.toISOString());
+    if (Array.isArray(value)) {
+      const items = value.map((item: unknown) => `"${String(item).replace(/["\\]/g, '\\$&')}"`);
+      return client.escapeLiteral(`{${items.join(',')}}`);
+    }
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      return client.escapeLiteral(String(value));
+    }
+    throw new Error(`No literal for ${typeof value}`);
+  };
+
+  const sharedBlocks = (node: PlanNode) => node['Shared Hit Blocks'] + node['Shared Read Blocks'];
+
+  /**
+   * Pages read and written by one run of `sql`'s generic plan. A data-modifying CTE that the rest of the
+   * statement never reads runs after the top node has finished, so its blocks are added to the top
+   * node's (FK checks, run as triggers, are not in the plan's figures).
+   */
+  const blocksOf = async (sql: string, values: readonly unknown[], writes = false): Promise<number> => {
+    await client.query(`PREPARE hot_path AS ${sql}`);
+    try {
+      const run = async () => {
+        if (writes) await client.query('BEGIN');
+        try {
+          const [row] = await rows(
+            `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE hot_path(${values.map(literal).join(', ')})`,
+          );
+          return (row!['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan;
+        } finally {
+          if (writes) await client.query('ROLLBACK');
+        }
+      };
+      await run(); // the first run also reads catalog pages into the session's caches
+      const plan = await run();
+      const [prepared] = await rows(
+        `SELECT generic_plans FROM pg_prepared_statements WHERE name = 'hot_path'`,
+      );
+      expect(Number(prepared!.generic_plans)).toBe(2);
+
+      const scanned = new Set<string>();
+      const collect = (node: PlanNode) => {
+        if (node['CTE Name']) scanned.add(node['CTE Name']);
+        node.Plans?.forEach(collect);
+      };
+      collect(plan);
+      const unread = (plan.Plans ?? []).filter(
+        (child) =>
+          child['Parent Relationship'] === 'InitPlan' &&
+          child['Subplan Name']?.startsWith('CTE ') &&
+          !scanned.has(child['Subplan Name'].slice(4)),
+      );
+      return unread.reduce((total, child) => total + sharedBlocks(child), sharedBlocks(plan));
+    } finally {
+      await client.query('DEALLOCATE hot_path');
+    }
+  };
+
+  describe('LOAD_SQL', () => {
+    it('by correlation key reads index pages only, and finds the live instance', async () => {
+      const live = await liveInstance('k77');
+      const [found] = await rows(LOAD_SQL, ['plans', 'k77', 'm77', null]);
+      expect(found).toMatchObject({ id: live.id, status: 'running', handled: true });
+      expect(await blocksOf(LOAD_SQL, ['plans', 'k77', 'm77', null])).toBeLessThan(BOUND);
+    });
+
+    it('by association reads index pages only, not every live instance', async () => {
+      const live = await liveInstance('k77');
+      const [found] = await rows(LOAD_SQL, ['plans', 'o77', 'new-message', 'order']);
+      expect(found).toMatchObject({ id: live.id, status: 'running', handled: false });
+      expect(await blocksOf(LOAD_SQL, ['plans', 'o77', 'new-message', 'order'])).toBeLessThan(BOUND);
+    });
+
+    it('by association value of any key reads index pages only, not every live instance', async () => {
+      const live = await liveInstance('k3000');
+      const [found] = await rows(LOAD_SQL, ['plans', 'o3000', 'new-message', null]);
+      expect(found).toMatchObject({ id: live.id, status: 'running' });
+      expect(await blocksOf(LOAD_SQL, ['plans', 'o3000', 'new-message', null])).toBeLessThan(BOUND);
+    });
+
+    it('for a key with no instance reads index pages only, and finds nothing', async () => {
+      const [found] = await rows(LOAD_SQL, ['plans', 'nobody', 'new-message', null]);
+      expect(found).toMatchObject({ id: null, handled: false });
+      expect(await blocksOf(LOAD_SQL, ['plans', 'nobody', 'new-message', null])).toBeLessThan(BOUND);
+    });
+  });
+
+  it('LOAD_BY_ID_SQL reads index pages only', async () => {
+    const live = await liveInstance('k15000');
+    const [found] = await rows(LOAD_BY_ID_SQL, ['plans', live.id, 'm15000']);
+    expect(found).toMatchObject({ id: live.id, handled: true });
+    expect(await blocksOf(LOAD_BY_ID_SQL, ['plans', live.id, 'm15000'])).toBeLessThan(BOUND);
+  });
+
+  it('GET_MANY_SQL with 50 ids reads their index entries and rows only', async () => {
+    const ids = (
+      await rows(`SELECT id FROM pm_process WHERE status = 'running' ORDER BY random() LIMIT 50`)
+    ).map((row) => String(row.id));
+    expect(await rows(GET_MANY_SQL, [ids])).toHaveLength(50);
+    // ~3 blocks per id (primary key descent, heap page): 147 observed, bounded by the ids, not the table.
+    expect(await blocksOf(GET_MANY_SQL, [ids])).toBeLessThan(6 * 50);
+  });
+
+  it('MARK_DISPATCHED_SQL looks each id up: one id touches a few pages, 20 ids twenty times that', async () => {
+    const ids = (
+      await rows(`SELECT id FROM pm_outbox WHERE dispatched_at IS NULL ORDER BY random() LIMIT 21`)
+    ).map((row) => String(row.id));
+    const mark = (some: string[]) => [JSON.stringify(some), new Date('2030-01-02T00:00:00Z')];
+    await client.query('BEGIN');
+    try {
+      expect(await rows(MARK_DISPATCHED_SQL, mark(ids.slice(1)))).toEqual([{ pm_mark_dispatched: 20 }]);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+    // An update is ~16 blocks (lookup, new row version, three index entries), as much as a twentieth of
+    // the heap: one id tells a lookup (16) from a scan (~300); 20 ids must cost 20 lookups (~320).
+    expect(await blocksOf(MARK_DISPATCHED_SQL, mark(ids.slice(0, 1)), true)).toBeLessThan(BOUND);
+    expect(await blocksOf(MARK_DISPATCHED_SQL, mark(ids.slice(1)), true)).toBeLessThan(20 * 22);
+  });
+
+  it('UPDATE_STEP.plain commits a step while touching a bounded number of pages', async () => {
+    const live = await liveInstance('k4321');
+    const now = new Date('2030-01-02T00:00:00Z');
+    const messageId = randomUUID();
+    const commandId = randomUUID();
+    const decision: Decision = {
+      isNew: false,
+      expectedVersion: live.version,
+      instance: {
+        id: live.id,
+        type: 'plans',
+        correlationKey: 'k4321',
+        status: 'running',
+        stateName: 'shipping',
+        state: { n: 2 },
+        version: live.version + 1,
+        startedAt: new Date('2029-12-31T22:47:59Z'),
+        updatedAt: now,
+      },
+      inbox: { messageId },
+      outgoing: [
+        {
+          kind: 'command',
+          type: 'Ship',
+          payload: { key: 'k4321' },
+          metadata: { messageId: commandId, correlationId: 'k4321', causationId: messageId, occurredAt: now },
+          message: {},
+        },
+      ],
+      associations: [],
+      timers: { scheduled: [], cancelled: [], cancelAll: false },
+      history: {
+        messageType: 'Paid',
+        messageId,
+        outcome: 'handled',
+        fromState: 'paying',
+        toState: 'shipping',
+        status: 'running',
+        commands: [{ kind: 'command', type: 'Ship', payload: { key: 'k4321' } }],
+        at: now,
+        input: { payload: {}, metadata: { messageId, occurredAt: now } },
+      },
+    };
+    const values = stepValues(decision);
+    expect(values).toHaveLength(27);
+
+    await client.query('BEGIN');
+    try {
+      expect(await rows(UPDATE_STEP.plain, values)).toEqual([{ committed: 1 }]);
+      expect(await rows(`SELECT count(*)::int AS n FROM pm_outbox WHERE id = $1`, [commandId])).toEqual([
+        { n: 1 },
+      ]);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+    // 25 observed: the update, its inbox, history and outbox rows and their index entries.
+    expect(await blocksOf(UPDATE_STEP.plain, values, true)).toBeLessThan(2 * BOUND);
+  });
+});
