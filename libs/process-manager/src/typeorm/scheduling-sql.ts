@@ -1,7 +1,10 @@
 /**
  * Claims for the periodic jobs. Each claim is one UPDATE over a `FOR UPDATE SKIP LOCKED` sub-select,
  * so any number of app instances poll without waiting on each other or taking the same row; the
- * claim is a lease (a crashed claimer's rows come back when it lapses).
+ * claim is a lease (a crashed claimer's rows come back when it lapses). The claimed ids are gathered
+ * into an array first (`= ANY(ARRAY(…))`, computed once): with `IN (…)` the planner may join the
+ * table to the sub-select and, believing the table empty (statistics taken while it was), run the
+ * sub-select again for every row of it.
  * $1 now, $2 lease end, $3 batch size, then the claimer's scope (`ClaimScope`; NULL arrays: every row).
  * The scope is a filter on the due-ordered scan, not an index: a backlog of other services' due rows
  * costs a scan over them (about 120 ms for 180,000 on our machines), which the recoverer's
@@ -14,14 +17,14 @@ import { sqlStatuses } from './process-sql.js';
 /** $4 handlers (process types), $5 their message types: the pairs this app routes. */
 export const CLAIM_TIMERS_SQL = `
 UPDATE pm_timer t SET locked_until = $2
-WHERE t.id IN (
+WHERE t.id = ANY(ARRAY(
   SELECT id FROM pm_timer
   WHERE due_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
     AND ($4::text[] IS NULL OR (process_type, message_type) IN (SELECT * FROM unnest($4::text[], $5::text[])))
   ORDER BY due_at
   LIMIT $3
   FOR UPDATE SKIP LOCKED
-)
+))
 RETURNING t.id, t.process_id, t.process_type, t.name, t.due_at, t.message_type, t.payload, t.traceparent,
   (SELECT p.correlation_key FROM pm_process p WHERE p.id = t.process_id) AS correlation_key`;
 
@@ -36,7 +39,7 @@ export const DELETE_TIMER_SQL = `DELETE FROM pm_timer WHERE id = $1`;
 /** $4 message types this app can rebuild, $5 process types it runs (rows of other processes stay). */
 export const CLAIM_OUTBOX_SQL = `
 UPDATE pm_outbox SET available_at = $2
-WHERE id IN (
+WHERE id = ANY(ARRAY(
   SELECT o.id FROM pm_outbox o
   WHERE o.dispatched_at IS NULL AND o.failed_at IS NULL AND o.available_at <= $1
     AND ($4::text[] IS NULL OR (o.type = ANY($4::text[])
@@ -44,20 +47,20 @@ WHERE id IN (
   ORDER BY o.available_at, o.created_at
   LIMIT $3
   FOR UPDATE SKIP LOCKED
-)
+))
 RETURNING id, process_id, kind, type, payload, metadata, attempts`;
 
 /** $4 handlers, $5 their message types: the pairs this app routes. */
 export const CLAIM_RETRIES_SQL = `
 UPDATE pm_dead_letter SET next_attempt_at = $2
-WHERE id IN (
+WHERE id = ANY(ARRAY(
   SELECT id FROM pm_dead_letter
   WHERE status = 'retrying' AND next_attempt_at <= $1
     AND ($4::text[] IS NULL OR (handler, message_type) IN (SELECT * FROM unnest($4::text[], $5::text[])))
   ORDER BY next_attempt_at
   LIMIT $3
   FOR UPDATE SKIP LOCKED
-)
+))
 RETURNING *`;
 
 /** As EXTEND_TIMER_LEASES_SQL; a retry whose delivery recorded a new attempt meanwhile keeps its backoff. */
