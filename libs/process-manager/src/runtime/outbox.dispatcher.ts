@@ -208,10 +208,13 @@ function errorText(error: unknown): string {
 
 /** Messages grouped by the instance (else the conversation) they belong to, each group in order. */
 function byInstance(messages: readonly Dispatchable[]): Dispatchable[][] {
+  if (messages.length === 1) return [[messages[0]!]];
   const groups = new Map<string, Dispatchable[]>();
   for (const message of messages) {
     const key = message.processId ?? message.metadata.correlationId ?? message.metadata.messageId;
-    groups.set(key, [...(groups.get(key) ?? []), message]);
+    const group = groups.get(key);
+    if (group) group.push(message);
+    else groups.set(key, [message]);
   }
   return [...groups.values()];
 }

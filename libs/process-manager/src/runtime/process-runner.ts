@@ -358,7 +358,14 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
 
   private dispatch({ outgoing, instance }: Decision, cause?: object): Promise<void> {
     return this.sendAfterCommit(
-      outgoing.map((message) => ({ ...message, processId: instance.id, processType: instance.type })),
+      outgoing.map(({ kind, type, metadata, message }) => ({
+        kind,
+        type,
+        metadata,
+        message,
+        processId: instance.id,
+        processType: instance.type,
+      })),
       cause,
     );
   }
