@@ -43,6 +43,7 @@ import type {
 } from '../ports/records.js';
 import type { StepStore } from '../ports/step-store.js';
 import type { TimerStore } from '../ports/timer-store.js';
+import { clonePlainJson } from '../kernel/plain-json.js';
 
 interface StoredOutbox extends OutboxRecord {
   createdAt: Date;
@@ -818,6 +819,7 @@ function compareIds(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** What the store keeps and hands out is a copy, as a database's rows are (plain JSON, Dates as themselves). */
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  return clonePlainJson(value);
 }
