@@ -191,6 +191,10 @@ export class ProcessTelemetry implements OnApplicationBootstrap, OnApplicationSh
   ): Promise<T> {
     const span = this.tracer.startSpan(name, { kind }, parent);
     if (span.isRecording()) describe(span);
+    else if (!otel!.trace.isSpanContextValid(span.spanContext())) {
+      span.end();
+      return run(); // no SDK and no trace to continue: no context to carry
+    }
     try {
       return await otel!.context.with(otel!.trace.setSpan(parent, span), run);
     } catch (error) {
