@@ -6,7 +6,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { catchError, defer, EMPTY, filter, mergeMap, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { MessageTypeRegistry } from '../definition/message-type.registry.js';
 import type { StatefulRoute, StatelessRoute } from '../definition/process-definition.js';
 import { RoutingTable } from '../definition/routing-table.js';
@@ -76,26 +76,25 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.subscription = this.buses.eventBus
-      .pipe(
-        filter((event: object) => {
-          const type = this.deliveredDirectly.has(event) ? undefined : this.registry.routedNameOf(event);
-          return type !== undefined && this.routes.handles(type);
-        }),
-        mergeMap((event: object) =>
-          defer(() => this.track(this.take(event))).pipe(
-            catchError((error: unknown) => {
-              // Not reached by a failing route (take() holds those); by a bug before any route ran.
-              this.logger.error(
-                `Could not deliver ${this.registry.nameOf(event)} ${getMetadata(event)?.messageId ?? ''}: ` +
-                  describeError(error),
-              );
-              return EMPTY;
-            }),
-          ),
-        ),
-      )
-      .subscribe();
+    // A plain subscriber, not an rx pipeline: no observable is made per event, and nothing thrown for
+    // one event can end the subscription.
+    this.subscription = this.buses.eventBus.subscribe((event: object) => {
+      try {
+        const type = this.deliveredDirectly.has(event) ? undefined : this.registry.routedNameOf(event);
+        if (type === undefined || !this.routes.handles(type)) return;
+        this.track(this.take(event)).catch((error: unknown) => this.notDelivered(event, error));
+      } catch (error) {
+        this.notDelivered(event, error);
+      }
+    });
+  }
+
+  /** Not reached by a failing route (take() holds those); by a bug before any route ran. */
+  private notDelivered(event: object, error: unknown): void {
+    this.logger.error(
+      `Could not deliver ${this.registry.nameOf(event)} ${getMetadata(event)?.messageId ?? ''}: ` +
+        describeError(error),
+    );
   }
 
   /** Stops taking events, then waits (bounded) for the deliveries in flight. Never throws. */
