@@ -61,10 +61,15 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
 /**
  * Gives the planner statistics, as autovacuum does within a minute or two of a table's growth: a
  * benchmark database lives for seconds, and a plan cached while its tables were empty (a sequential
- * scan of a few pages) would otherwise be kept while they grow to thousands of rows.
+ * scan of a few pages) would otherwise be kept while they grow to thousands of rows. Then a
+ * checkpoint, so that one made necessary by an earlier workload's writes does not land in this one's
+ * measured runs (each workload starts its runs just after one).
  */
 export async function analyze(url: string): Promise<void> {
-  await withClient(url, (client) => client.query('ANALYZE'));
+  await withClient(url, async (client) => {
+    await client.query('ANALYZE');
+    await client.query('CHECKPOINT');
+  });
 }
 
 export async function queryOne<T>(url: string, sql: string, values: unknown[] = []): Promise<T> {
