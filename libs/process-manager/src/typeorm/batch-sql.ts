@@ -5,18 +5,21 @@ import { DISPATCH_LEASE, MARKS_SLOT, stepStatement } from './process-sql.js';
  * of INSERT_STEP / UPDATE_STEP. Each decision is checked on its own — version, active key,
  * inbox — and only those that pass (returned ids) are written; the others are conflicts to re-run.
  *
- * Parameters are typed arrays that line up by index (see `batchValues`), one element per decision:
- * $1 ids, $2 types, $3 correlation keys, $4 statuses, $5 state names, $6 states, $7 versions,
+ * Parameters line up by index (see `batchValues`), one element per decision: typed arrays for the
+ * scalar columns, whose lengths give each batch a plan for its size, and for the JSON columns one JSON
+ * array each (element n of the decision or row with ordinality n), which goes to PostgreSQL as written
+ * (a `jsonb[]` parameter is re-escaped, element by element, into an array literal):
+ * $1 ids, $2 types, $3 correlation keys, $4 statuses, $5 state names, $6 states (JSON), $7 versions,
  * $8 started at, $9 updated at, $10 completed at, $11 last errors, $12 expected versions, $13 is new,
- * $14 message ids, $15 message types, $16 outcomes, $17 from states, $18 commands, $19 errors,
+ * $14 message ids, $15 message types, $16 outcomes, $17 from states, $18 commands (JSON), $19 errors,
  * $20 notes, $21 cancel all timers.
  * The decisions' outbox rows, associations, scheduled timers and cancelled timer names are flattened
  * into arrays of their own, each row naming its owner (the process id):
- * outbox $22 owner, $23 id, $24 kind, $25 type, $26 payload, $27 metadata;
+ * outbox $22 owner, $23 id, $24 kind, $25 type, $26 payload (JSON), $27 metadata (JSON);
  * associations $28 owner, $29 key, $30 value;
- * timers $31 owner, $32 id, $33 name, $34 due at, $35 message type, $36 payload;
+ * timers $31 owner, $32 id, $33 name, $34 due at, $35 message type, $36 payload (JSON);
  * cancelled timer names $37 owner, $38 name;
- * and per decision again: $39 state versions, $40 input payloads, $41 input metadata.
+ * and per decision again: $39 state versions, $40 input payloads (JSON), $41 input metadata (JSON).
  * Then $42, the scheduled timers' trace contexts (beside $31..$36); $43, $44 the carried dispatched marks.
  * `unnest` of typed arrays gives the planner exact row counts and plain scans; the `= ANY(...)`
  * conditions repeat what the joins say so that the indexes are used even under a generic plan.
@@ -25,13 +28,18 @@ export const BATCH_STEP = stepStatement(
   'pm_batch_step',
   `
 WITH d AS MATERIALIZED (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::int[],
+  SELECT u.id, u.type, u.correlation_key, u.status, u.state_name, $6::jsonb -> (u.n::int - 1) AS state, u.version,
+    u.started_at, u.updated_at, u.completed_at, u.last_error, u.expected, u.is_new, u.message_id, u.message_type,
+    u.outcome, u.from_state, $18::jsonb -> (u.n::int - 1) AS commands, u.error, u.note, u.cancel_all, u.state_version,
+    NULLIF($40::jsonb -> (u.n::int - 1), 'null') AS input_payload,
+    NULLIF($41::jsonb -> (u.n::int - 1), 'null') AS input_metadata
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $7::int[],
     $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::boolean[],
-    $14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19::text[], $20::text[], $21::boolean[],
-    $39::int[], $40::jsonb[], $41::jsonb[])
-    AS d(id, type, correlation_key, status, state_name, state, version, started_at, updated_at, completed_at,
-      last_error, expected, is_new, message_id, message_type, outcome, from_state, commands, error, note, cancel_all,
-      state_version, input_payload, input_metadata)
+    $14::text[], $15::text[], $16::text[], $17::text[], $19::text[], $20::text[], $21::boolean[], $39::int[])
+    WITH ORDINALITY
+    AS u(id, type, correlation_key, status, state_name, version, started_at, updated_at, completed_at,
+      last_error, expected, is_new, message_id, message_type, outcome, from_state, error, note, cancel_all,
+      state_version, n)
 ), fresh AS MATERIALIZED (
   SELECT d.* FROM d
   WHERE NOT EXISTS (
@@ -68,10 +76,9 @@ WITH d AS MATERIALIZED (
   FROM ok
 ), o AS (
   INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
-  SELECT m.id, ok.id, m.kind, m.type, m.payload, m.metadata, ok.updated_at,
+  SELECT m.id, ok.id, m.kind, m.type, $26::jsonb -> (m.n::int - 1), $27::jsonb -> (m.n::int - 1), ok.updated_at,
     ok.updated_at + ${DISPATCH_LEASE}
-  FROM unnest($22::uuid[], $23::uuid[], $24::text[], $25::text[], $26::jsonb[], $27::jsonb[])
-    AS m(owner, id, kind, type, payload, metadata)
+  FROM unnest($22::uuid[], $23::uuid[], $24::text[], $25::text[]) WITH ORDINALITY AS m(owner, id, kind, type, n)
   JOIN ok ON ok.id = m.owner
 ), a AS (
   INSERT INTO pm_association (type, key, value, process_id)
@@ -80,8 +87,9 @@ WITH d AS MATERIALIZED (
   JOIN ok ON ok.id = x.owner
   ON CONFLICT DO NOTHING
 ), s AS (
-  SELECT * FROM unnest($31::uuid[], $32::uuid[], $33::text[], $34::timestamptz[], $35::text[], $36::jsonb[], $42::text[])
-    AS s(owner, id, name, due_at, message_type, payload, traceparent)
+  SELECT s.owner, s.id, s.name, s.due_at, s.message_type, $36::jsonb -> (s.n::int - 1) AS payload, s.traceparent
+  FROM unnest($31::uuid[], $32::uuid[], $33::text[], $34::timestamptz[], $35::text[], $42::text[]) WITH ORDINALITY
+    AS s(owner, id, name, due_at, message_type, traceparent, n)
 ), tc AS (
   DELETE FROM pm_timer t USING ok
   WHERE t.process_id = ANY($1::uuid[]) AND t.process_id = ok.id

@@ -78,8 +78,11 @@ export function stepValues(decision: Decision): unknown[] {
   ];
 }
 
-/** The 42 array parameters of BATCH_STEP, in order (see its comment). */
-export function batchValues(decisions: readonly Decision[]): unknown[][] {
+/** Parameters of BATCH_STEP that are one JSON array each, not a typed array (see its comment). */
+const JSON_COLUMNS = [5, 17, 25, 26, 35, 39, 40];
+
+/** The 42 parameters of BATCH_STEP, in order (see its comment). */
+export function batchValues(decisions: readonly Decision[]): unknown[] {
   const columns: unknown[][] = Array.from({ length: 42 }, () => []);
   const push = (from: number, ...values: unknown[]) => {
     values.forEach((value, offset) => columns[from + offset]!.push(value));
@@ -87,17 +90,33 @@ export function batchValues(decisions: readonly Decision[]): unknown[][] {
   for (const decision of decisions) {
     const { instance, history, timers } = decision;
     const owner = instance.id;
+    const { input } = history;
     push(
       0,
-      ...instanceColumns(instance),
+      instance.id,
+      instance.type,
+      instance.correlationKey,
+      instance.status,
+      instance.stateName ?? null,
+      instance.state,
+      instance.version,
+      instance.startedAt.toISOString(),
+      instance.updatedAt.toISOString(),
+      instance.completedAt?.toISOString() ?? null,
+      instance.lastError ?? null,
       decision.expectedVersion,
       decision.isNew,
       decision.inbox.messageId,
-      ...historyColumns(history),
+      history.messageType,
+      history.outcome,
+      history.fromState ?? null,
+      history.commands,
+      history.error ?? null,
+      history.note ?? null,
       timers.cancelAll,
     );
     for (const { kind, type, payload, metadata } of decision.outgoing) {
-      push(21, owner, metadata.messageId, kind, type, JSON.stringify(payload), JSON.stringify(metadata));
+      push(21, owner, metadata.messageId, kind, type, payload, metadata);
     }
     for (const { key, value } of decision.associations) push(27, owner, key, value);
     for (const timer of timers.scheduled) {
@@ -106,14 +125,14 @@ export function batchValues(decisions: readonly Decision[]): unknown[][] {
         owner,
         timer.id,
         timer.name ?? null,
-        timer.dueAt,
+        timer.dueAt.toISOString(),
         timer.messageType,
-        JSON.stringify(timer.payload),
+        timer.payload,
       );
       push(41, timer.traceparent ?? null);
     }
     for (const name of timers.cancelled) push(36, owner, name);
-    push(38, ...versionColumns(decision));
+    push(38, instance.stateVersion ?? 1, input?.payload ?? null, input?.metadata ?? null);
   }
-  return columns;
+  return columns.map((column, index) => (JSON_COLUMNS.includes(index) ? JSON.stringify(column) : column));
 }
