@@ -22,42 +22,54 @@ function parts(decision: Decision) {
   };
 }
 
+/** How a statement takes JSON values and times: its own text each, or as elements of a column. */
+interface Encoding {
+  json(value: unknown): unknown;
+  time(value: Date): unknown;
+}
+
+/** INSERT_STEP / UPDATE_STEP: a JSON text per value; pg writes the Dates. */
+const SINGLE: Encoding = { json: (value) => JSON.stringify(value), time: (value) => value };
+
+/** BATCH_STEP: JSON values stay values (their column is one JSON array); times as ISO text. */
+const BATCH: Encoding = { json: (value) => value, time: (value) => value.toISOString() };
+
 /** The instance's columns, in the order both step statements take them. */
-function instanceColumns(instance: Decision['instance']): unknown[] {
+function instanceColumns(instance: Decision['instance'], encode: Encoding): unknown[] {
   return [
     instance.id,
     instance.type,
     instance.correlationKey,
     instance.status,
     instance.stateName ?? null,
-    JSON.stringify(instance.state),
+    encode.json(instance.state),
     instance.version,
-    instance.startedAt,
-    instance.updatedAt,
-    instance.completedAt ?? null,
+    encode.time(instance.startedAt),
+    encode.time(instance.updatedAt),
+    instance.completedAt ? encode.time(instance.completedAt) : null,
     instance.lastError ?? null,
   ];
 }
 
 /** The incoming message and the history row's columns, after the message id. */
-function historyColumns(history: Decision['history']): unknown[] {
+function historyColumns(history: Decision['history'], encode: Encoding): unknown[] {
   return [
     history.messageType,
     history.outcome,
     history.fromState ?? null,
-    JSON.stringify(history.commands),
+    encode.json(history.commands),
     history.error ?? null,
     history.note ?? null,
   ];
 }
 
 /** The state's version and the step's input, as $25..$27 (single step) or $39..$41 (batch) take them. */
-function versionColumns(decision: Decision): unknown[] {
+function versionColumns(decision: Decision, encode: Encoding): unknown[] {
   const { input } = decision.history;
   return [
     decision.instance.stateVersion ?? 1,
-    input ? JSON.stringify(input.payload) : null,
-    input ? JSON.stringify(input.metadata) : null,
+    input ? encode.json(input.payload) : null,
+    input ? encode.json(input.metadata) : null,
   ];
 }
 
@@ -65,16 +77,16 @@ function versionColumns(decision: Decision): unknown[] {
 export function stepValues(decision: Decision): unknown[] {
   const { outbox, associations, timers: scheduled } = parts(decision);
   return [
-    ...instanceColumns(decision.instance),
+    ...instanceColumns(decision.instance, SINGLE),
     decision.expectedVersion,
     decision.inbox.messageId,
-    ...historyColumns(decision.history),
+    ...historyColumns(decision.history, SINGLE),
     JSON.stringify(outbox),
     JSON.stringify(associations),
     decision.timers.cancelAll,
     decision.timers.cancelled,
     JSON.stringify(scheduled),
-    ...versionColumns(decision),
+    ...versionColumns(decision, SINGLE),
   ];
 }
 
@@ -90,29 +102,13 @@ export function batchValues(decisions: readonly Decision[]): unknown[] {
   for (const decision of decisions) {
     const { instance, history, timers } = decision;
     const owner = instance.id;
-    const { input } = history;
     push(
       0,
-      instance.id,
-      instance.type,
-      instance.correlationKey,
-      instance.status,
-      instance.stateName ?? null,
-      instance.state,
-      instance.version,
-      instance.startedAt.toISOString(),
-      instance.updatedAt.toISOString(),
-      instance.completedAt?.toISOString() ?? null,
-      instance.lastError ?? null,
+      ...instanceColumns(instance, BATCH),
       decision.expectedVersion,
       decision.isNew,
       decision.inbox.messageId,
-      history.messageType,
-      history.outcome,
-      history.fromState ?? null,
-      history.commands,
-      history.error ?? null,
-      history.note ?? null,
+      ...historyColumns(history, BATCH),
       timers.cancelAll,
     );
     for (const { kind, type, payload, metadata } of decision.outgoing) {
@@ -125,14 +121,14 @@ export function batchValues(decisions: readonly Decision[]): unknown[] {
         owner,
         timer.id,
         timer.name ?? null,
-        timer.dueAt.toISOString(),
+        BATCH.time(timer.dueAt),
         timer.messageType,
         timer.payload,
       );
       push(41, timer.traceparent ?? null);
     }
     for (const name of timers.cancelled) push(36, owner, name);
-    push(38, instance.stateVersion ?? 1, input?.payload ?? null, input?.metadata ?? null);
+    push(38, ...versionColumns(decision, BATCH));
   }
   return columns.map((column, index) => (JSON_COLUMNS.includes(index) ? JSON.stringify(column) : column));
 }
