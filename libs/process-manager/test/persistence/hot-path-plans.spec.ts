@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import type { Decision } from '../../src/engine/decision.js';
-import { PROCESS_MANAGER_MIGRATIONS } from '../../src/typeorm/migrations/index.js';
 import {
   GET_MANY_SQL,
   LOAD_BY_ID_SQL,
@@ -13,7 +11,7 @@ import {
 } from '../../src/typeorm/process-sql.js';
 import { CLAIM_OUTBOX_SQL, CLAIM_RETRIES_SQL, CLAIM_TIMERS_SQL } from '../../src/typeorm/scheduling-sql.js';
 import { stepValues } from '../../src/typeorm/step-params.js';
-import { useTestDatabase } from '../support/database.js';
+import { migrateTestDatabase, useTestDatabase } from '../support/database.js';
 
 /**
  * Each hot-path statement must touch a bounded number of pages however many rows the tables hold: a
@@ -47,22 +45,6 @@ interface PlanNode {
 }
 
 type Row = Record<string, unknown>;
-
-async function migrate(url: string): Promise<void> {
-  const dataSource = new DataSource({
-    type: 'postgres',
-    driver: pg,
-    url,
-    migrations: PROCESS_MANAGER_MIGRATIONS,
-    logging: false,
-  });
-  await dataSource.initialize();
-  try {
-    await dataSource.runMigrations();
-  } finally {
-    await dataSource.destroy();
-  }
-}
 
 const sharedBlocks = (node: PlanNode) => node['Shared Hit Blocks'] + node['Shared Read Blocks'];
 
@@ -120,7 +102,7 @@ describe('hot-path statements touch a bounded number of pages, however large the
   let client: pg.Client;
 
   beforeAll(async () => {
-    await migrate(db.url);
+    await migrateTestDatabase(db.url);
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     await client.query(SEED);
@@ -372,7 +354,7 @@ describe('claims on a table analyzed while empty', () => {
   ];
 
   beforeAll(async () => {
-    await migrate(claimsDb.url);
+    await migrateTestDatabase(claimsDb.url);
     client = new pg.Client({ connectionString: claimsDb.url });
     await client.connect();
     await client.query(`

@@ -10,8 +10,7 @@ import {
   ProcessManagerService,
 } from 'nestjs-process-manager';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, migrateTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** Every library migration, as the migrations table records them. */
 const MIGRATIONS = PROCESS_MANAGER_MIGRATIONS.map((Migration) => new Migration().name!).join(', ');
@@ -73,22 +72,6 @@ describe('schema check at boot (TypeORM store)', () => {
     }
   }
 
-  async function migrate(url: string, options: { migrationsTableName?: string } = {}): Promise<void> {
-    const dataSource = new DataSource({
-      type: 'postgres',
-      driver: pg,
-      url,
-      migrations: PROCESS_MANAGER_MIGRATIONS,
-      ...options,
-    });
-    await dataSource.initialize();
-    try {
-      await dataSource.runMigrations();
-    } finally {
-      await dataSource.destroy();
-    }
-  }
-
   it('fails boot without the migrations, naming the missing tables, the migration and the fix', async () => {
     const db = await database();
     const booting = boot(db.url, {});
@@ -117,7 +100,7 @@ describe('schema check at boot (TypeORM store)', () => {
 
   it('fails boot on pm_ tables that its migration did not make (synchronize-made), saying so', async () => {
     const db = await database();
-    await migrate(db.url);
+    await migrateTestDatabase(db.url);
     // What a synchronize-made schema lacks: the partial unique index, and the migration's record.
     await sql(db.url, `DROP INDEX pm_process_active_key_uq; DELETE FROM migrations`);
 
@@ -132,7 +115,7 @@ describe('schema check at boot (TypeORM store)', () => {
 
   it('turns "relation already exists" while migrating over such tables into the named error', async () => {
     const db = await database();
-    await migrate(db.url);
+    await migrateTestDatabase(db.url);
     await sql(db.url, `DELETE FROM migrations`);
 
     await expect(
@@ -149,7 +132,7 @@ describe('schema check at boot (TypeORM store)', () => {
 
   it('boots once the migrations ran, in the migrations table the DataSource names', async () => {
     const db = await database();
-    await migrate(db.url, { migrationsTableName: 'schema_history' });
+    await migrateTestDatabase(db.url, { migrationsTableName: 'schema_history' });
     await expect(boot(db.url, {})).rejects.toMatchObject({
       problems: [`migrations not recorded in "migrations": ${MIGRATIONS}`],
     });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { PROCESS_MANAGER_MIGRATIONS } from '../../src/typeorm/migrations/index.js';
 
 /** A fresh, empty database on the test server (embedded, or DATABASE_URL), dropped by `drop()`. */
 export interface TestDatabase {
@@ -53,4 +55,25 @@ export function useTestDatabase(): { readonly url: string } {
       return db.url;
     },
   };
+}
+
+/** Runs the library's migrations on `url`, as an app's DataSource would (`migrationsTableName`: its own). */
+export async function migrateTestDatabase(
+  url: string,
+  options: { migrationsTableName?: string } = {},
+): Promise<void> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    driver: pg,
+    url,
+    migrations: PROCESS_MANAGER_MIGRATIONS,
+    logging: false,
+    ...options,
+  });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations();
+  } finally {
+    await dataSource.destroy();
+  }
 }
