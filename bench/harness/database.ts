@@ -65,7 +65,7 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
  * checkpoint, so that one made necessary by an earlier workload's writes does not land in this one's
  * measured runs (each workload starts its runs just after one).
  */
-export async function analyze(url: string): Promise<void> {
+export async function analyzeAndCheckpoint(url: string): Promise<void> {
   await withClient(url, async (client) => {
     await client.query('ANALYZE');
     await client.query('CHECKPOINT');

@@ -1,5 +1,5 @@
 import type { BenchConfig } from './config.js';
-import { analyze, queryOne } from './database.js';
+import { analyzeAndCheckpoint, queryOne } from './database.js';
 import type { TrafficPattern } from './event-stream.js';
 import type { LevelFigures, LevelPlan } from './level.js';
 import type { PostgresServer } from './postgres-server.js';
@@ -45,7 +45,7 @@ export function counterPlan(
     postmasterPid: context.server.postmasterPid,
     maxRunMs: config.maxRunSeconds * 1000,
     afterWarmup: async () => {
-      for (const url of databaseUrls) await analyze(url);
+      for (const url of databaseUrls) await analyzeAndCheckpoint(url);
     },
   };
 }

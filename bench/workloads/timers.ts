@@ -8,7 +8,13 @@ import {
   TimerProcess,
 } from '../fixtures/timer.process.js';
 import { Child, type ChildMessage } from '../harness/child.js';
-import { analyze, type BenchDatabase, createDatabase, queryOne, withClient } from '../harness/database.js';
+import {
+  analyzeAndCheckpoint,
+  type BenchDatabase,
+  createDatabase,
+  queryOne,
+  withClient,
+} from '../harness/database.js';
 import { createBenchApp } from '../harness/nest-app.js';
 import { median } from '../harness/stats.js';
 import { costPerEvent, type EventCost, type ResourceSample, sampleResources } from '../harness/resources.js';
@@ -88,7 +94,7 @@ export async function runTimers(context: WorkloadContext): Promise<TimersFigures
     const warmOne = await withDrainers(context, database, 1, earlier, async (drain) => {
       const warm = await drain(warmup);
       if (warm.fired < warmup) return warm;
-      await analyze(database.url);
+      await analyzeAndCheckpoint(database.url);
       for (let run = 1; run <= runs; run++) {
         await seedBySql(database, `run${run}-one`, perRun);
         one.push(await drain(perRun));
