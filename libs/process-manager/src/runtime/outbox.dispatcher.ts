@@ -208,7 +208,6 @@ function errorText(error: unknown): string {
 
 /** Messages grouped by the instance (else the conversation) they belong to, each group in order. */
 function byInstance(messages: readonly Dispatchable[]): Dispatchable[][] {
-  if (messages.length === 1) return [[messages[0]!]];
   const groups = new Map<string, Dispatchable[]>();
   for (const message of messages) {
     const key = message.processId ?? message.metadata.correlationId ?? message.metadata.messageId;
