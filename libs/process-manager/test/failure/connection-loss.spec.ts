@@ -102,7 +102,8 @@ describe('connections that PostgreSQL terminates (PostgreSQL)', () => {
       // A query of our own may still meet a connection PostgreSQL ended a moment ago: ask again.
       const readingsOf = async (key: string) => {
         await poller.tickOnce().catch(() => 0);
-        return (await processes.find('meter', key).catch(() => null))?.state;
+        const instance = await processes.find('meter', key).catch(() => null);
+        return instance?.state as { readings: number } | undefined;
       };
       expect(await waitFor(() => readingsOf(meterId), 'a step after the terminations')).toEqual({
         readings: 1,
