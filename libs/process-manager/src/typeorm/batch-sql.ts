@@ -109,3 +109,35 @@ SELECT id FROM ok`,
   '$43',
   '$44',
 );
+
+/**
+ * Several stateless reactions in ONE statement: the set-based form of REACTION. $1 handlers, $2 message
+ * ids, $3 times (one per reaction); their messages flattened, each naming its reaction by ordinality:
+ * $4 owner, $5 id, $6 kind, $7 type, $8 payloads (JSON array), $9 metadata (JSON array); $10, $11 the
+ * carried dispatched marks. Returns the ordinalities (n) of the reactions whose inbox mark was new; the
+ * others are duplicates and write nothing. A batch holds each handler and message at most once; the
+ * inbox rows go in key order, so that two batches racing on the same messages wait instead of deadlocking.
+ */
+export const BATCH_REACTION = stepStatement(
+  'pm_batch_reaction',
+  `
+WITH r AS MATERIALIZED (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS r(handler, message_id, at, n)
+), i AS (
+  INSERT INTO pm_inbox (handler, message_id, process_id, handled_at)
+  SELECT handler, message_id, NULL, at FROM r ORDER BY handler, message_id
+  ON CONFLICT DO NOTHING
+  RETURNING handler, message_id
+), o AS (
+  INSERT INTO pm_outbox (id, process_id, kind, type, payload, metadata, created_at, available_at)
+  SELECT m.id, NULL, m.kind, m.type, $8::jsonb -> (m.n::int - 1), $9::jsonb -> (m.n::int - 1), r.at,
+    r.at + ${DISPATCH_LEASE}
+  FROM unnest($4::int[], $5::uuid[], $6::text[], $7::text[]) WITH ORDINALITY AS m(owner, id, kind, type, n)
+  JOIN r ON r.n = m.owner
+  JOIN i ON i.handler = r.handler AND i.message_id = r.message_id
+  ON CONFLICT (id) DO NOTHING
+)${MARKS_SLOT}
+SELECT r.n::int AS n FROM r JOIN i ON i.handler = r.handler AND i.message_id = r.message_id`,
+  '$10',
+  '$11',
+);

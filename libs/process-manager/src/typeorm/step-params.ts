@@ -1,4 +1,5 @@
 import type { Decision } from '../engine/decision.js';
+import type { OutboxRecord } from '../ports/records.js';
 
 /** A decision's outbox rows, associations and timers as the step SQL reads them (jsonb_to_recordset). */
 function parts(decision: Decision) {
@@ -131,4 +132,31 @@ export function batchValues(decisions: readonly Decision[]): unknown[] {
     push(38, ...versionColumns(decision, BATCH));
   }
   return columns.map((column, index) => (JSON_COLUMNS.includes(index) ? JSON.stringify(column) : column));
+}
+
+/** One stateless reaction to commit: its inbox mark and the messages it returned. */
+export interface ReactionCommit {
+  handler: string;
+  messageId: string;
+  records: OutboxRecord[];
+  at: Date;
+}
+
+/** The 9 parameters of BATCH_REACTION, in order (see its comment). */
+export function reactionBatchValues(reactions: readonly ReactionCommit[]): unknown[] {
+  const columns: unknown[][] = Array.from({ length: 9 }, () => []);
+  reactions.forEach(({ handler, messageId, records, at }, index) => {
+    columns[0]!.push(handler);
+    columns[1]!.push(messageId);
+    columns[2]!.push(BATCH.time(at));
+    for (const { kind, type, payload, metadata } of records) {
+      columns[3]!.push(index + 1);
+      columns[4]!.push(metadata.messageId);
+      columns[5]!.push(kind);
+      columns[6]!.push(type);
+      columns[7]!.push(payload);
+      columns[8]!.push(metadata);
+    }
+  });
+  return columns.map((column, index) => (index >= 7 ? JSON.stringify(column) : column));
 }

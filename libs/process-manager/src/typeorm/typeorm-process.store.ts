@@ -5,6 +5,7 @@ import type { Decision } from '../engine/decision.js';
 import type { ProcessStatus } from '../kernel/process-context.js';
 import type { ProcessHistoryEntry, ProcessInstance } from '../kernel/process-instance.js';
 import { ConcurrencyConflictError } from '../errors/index.js';
+import { instanceKey } from '../runtime/instance-key.js';
 import { decodeCursor, encodeCursor, isUuid, listLimit } from '../ports/list-cursor.js';
 import type { FailureStore } from '../ports/failure-store.js';
 import type { OutboxStore } from '../ports/outbox-store.js';
@@ -26,7 +27,7 @@ import type {
 } from '../ports/records.js';
 import type { StepStore } from '../ports/step-store.js';
 import type { TimerStore } from '../ports/timer-store.js';
-import { BATCH_STEP } from './batch-sql.js';
+import { BATCH_REACTION, BATCH_STEP } from './batch-sql.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { PendingDispatchMarks } from './dispatch-marks.js';
 import { HistoryEntity } from './entities/history.entity.js';
@@ -89,7 +90,7 @@ import {
   RESOLVE_FAILURE_SQL,
   SET_LAST_ERROR_SQL,
 } from './scheduling-sql.js';
-import { batchValues, stepValues } from './step-params.js';
+import { batchValues, type ReactionCommit, reactionBatchValues, stepValues } from './step-params.js';
 import { guardPool } from './pool-guard.js';
 import { checkSchema } from './schema-check.js';
 import type { HealthFigures, HealthQueries } from '../ports/health-queries.js';
@@ -139,23 +140,40 @@ export class TypeOrmProcessStore
   private dataSource!: DataSource;
   private pool!: Pool;
 
-  private readonly batcher: CommitBatcher | undefined;
+  /** Group commit of steps and of stateless reactions, each their own batch statement (when batching is on). */
+  private readonly steps: CommitBatcher<Decision, void> | undefined;
+  private readonly reactions: CommitBatcher<ReactionCommit, boolean> | undefined;
   private readonly dispatchMarks = new PendingDispatchMarks((ids, at) => this.writeDispatchMarks(ids, at));
 
   /**
-   * @param batching `maxConcurrent` is internal (not a module option): the batcher's threshold, 0 to send
-   *   every step through the batch statement (see `CommitBatcher`).
+   * @param batching `maxConcurrent` is internal (not a module option): the batchers' threshold, 0 to send
+   *   every commit through a batch statement (see `CommitBatcher`).
    */
   constructor(
     private readonly resolveDataSource: () => DataSource,
     batching: { enabled: boolean; maxSize: number; maxConcurrent?: number } = { enabled: false, maxSize: 1 },
   ) {
-    this.batcher = batching.enabled
+    const { enabled, maxSize, maxConcurrent } = batching;
+    this.steps = enabled
       ? new CommitBatcher(
-          (decision) => this.commitStep(decision),
-          (decisions) => this.commitSteps(decisions),
-          batching.maxSize,
-          batching.maxConcurrent,
+          {
+            one: (decision) => this.commitStep(decision),
+            many: (decisions) => this.commitSteps(decisions),
+            keys: ({ instance }) => [instance.id, instanceKey(instance.type, instance.correlationKey)],
+          },
+          maxSize,
+          maxConcurrent,
+        )
+      : undefined;
+    this.reactions = enabled
+      ? new CommitBatcher(
+          {
+            one: (reaction) => this.commitOneReaction(reaction),
+            many: (reactions) => this.commitReactions(reactions),
+            keys: ({ handler, messageId }) => [`${handler}\u0000${messageId}`],
+          },
+          maxSize,
+          maxConcurrent,
         )
       : undefined;
   }
@@ -193,7 +211,7 @@ export class TypeOrmProcessStore
   }
 
   async commit(decision: Decision): Promise<void> {
-    return this.batcher ? this.batcher.commit(decision) : this.commitStep(decision);
+    return this.steps ? this.steps.commit(decision) : this.commitStep(decision);
   }
 
   /** One decision in one statement. */
@@ -213,10 +231,13 @@ export class TypeOrmProcessStore
     }
   }
 
-  /** Several instances' decisions in one statement; returns the ids of those written. */
-  private async commitSteps(decisions: Decision[]): Promise<Set<string>> {
+  /** Several instances' decisions in one statement; a decision not written lost a race. */
+  private async commitSteps(decisions: Decision[]): Promise<(void | Error)[]> {
     const { rows } = await this.carryingMarks<{ id: string }>(BATCH_STEP, batchValues(decisions));
-    return new Set(rows.map((row) => row.id));
+    const written = new Set(rows.map((row) => row.id));
+    return decisions.map(({ instance }) =>
+      written.has(instance.id) ? undefined : new ConcurrencyConflictError(instance.id),
+    );
   }
 
   /** Runs a step statement, in its marking form when dispatched marks wait for a ride. */
@@ -247,15 +268,22 @@ export class TypeOrmProcessStore
     else await this.pool.query(ENQUEUE_SQL, values);
   }
 
-  async commitReaction(
-    handler: string,
-    messageId: string,
-    records: OutboxRecord[],
-    at: Date,
-  ): Promise<boolean> {
+  commitReaction(handler: string, messageId: string, records: OutboxRecord[], at: Date): Promise<boolean> {
+    const reaction = { handler, messageId, records, at };
+    return this.reactions ? this.reactions.commit(reaction) : this.commitOneReaction(reaction);
+  }
+
+  private async commitOneReaction({ handler, messageId, records, at }: ReactionCommit): Promise<boolean> {
     const values = [handler, messageId, at, JSON.stringify(records.map(toOutboxJson))];
     const { rows } = await this.carryingMarks<{ committed: number }>(REACTION, values);
     return rows[0]!.committed === 1;
+  }
+
+  /** Several reactions in one statement: false for each duplicate. */
+  private async commitReactions(reactions: ReactionCommit[]): Promise<boolean[]> {
+    const { rows } = await this.carryingMarks<{ n: number }>(BATCH_REACTION, reactionBatchValues(reactions));
+    const fresh = new Set(rows.map((row) => row.n));
+    return reactions.map((_, index) => fresh.has(index + 1));
   }
 
   async hasHandled(handler: string, messageId: string): Promise<boolean> {

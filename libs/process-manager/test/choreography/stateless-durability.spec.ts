@@ -108,6 +108,40 @@ describe('durable stateless @OnEvent', () => {
     });
   });
 
+  it('takes many events at once, each delivered twice at the same moment: one receipt each', async () => {
+    app = await boot();
+    const invoices = Array.from({ length: 200 }, (_, n) => `bulk-${n}`);
+    for (const invoiceId of invoices)
+      for (let copy = 0; copy < 2; copy++)
+        app
+          .get(EventBus)
+          .publish(
+            withMetadata(new InvoicePaid(invoiceId), {
+              messageId: `paid-${invoiceId}`,
+              occurredAt: clock.now(),
+            }),
+          );
+
+    const outboxOf = async () =>
+      (await dataSourceOf(app).query(
+        `SELECT payload->>'invoiceId' AS "invoiceId", dispatched_at IS NOT NULL AS dispatched FROM pm_outbox
+         WHERE payload->>'invoiceId' LIKE 'bulk-%'`,
+      )) as { invoiceId: string; dispatched: boolean }[];
+    const rows = await waitFor(async () => {
+      const found = await outboxOf();
+      return found.length === invoices.length && found.every((row) => row.dispatched) && found;
+    }, 'a dispatched receipt row per invoice');
+    await waitFor(() => app.get(Receipts).calls >= invoices.length, 'the handler for every invoice');
+
+    expect(rows.map((row) => row.invoiceId).sort()).toEqual([...invoices].sort());
+    const [{ marks }] = await dataSourceOf(app).query(
+      `SELECT count(*)::int AS marks FROM pm_inbox WHERE message_id LIKE 'paid-bulk-%'`,
+    );
+    expect(marks).toBe(invoices.length);
+    const sent = app.get(Mailer).sent.map((command) => command.invoiceId);
+    expect(sent.sort()).toEqual([...invoices].sort());
+  });
+
   it('keeps a returned command whose dispatch failed for the relay', async () => {
     app = await boot();
     app.get(Mailer).failuresLeft = 1;

@@ -371,6 +371,37 @@ export function describeStepStore(name: string, open: OpenStore): void {
         expect(await store.commitReaction('Ledger.onPaid', messageId, [outboxRecord()], at(0))).toBe(true);
       });
 
+      it('commits many reactions at once; of two deliveries of one message to one handler, one wins whole', async () => {
+        const { store } = await open();
+        const messageIds = Array.from({ length: 12 }, () => uuid());
+        const deliveries = messageIds.flatMap((messageId, n) =>
+          ['Receipts.onPaid', 'Receipts.onPaid', 'Ledger.onPaid'].map((handler) => ({
+            handler,
+            messageId,
+            sent: Array.from({ length: n % 3 }, () => outboxRecord({ type: `Send${n}` })),
+          })),
+        );
+
+        const committed = await Promise.all(
+          deliveries.map(({ handler, messageId, sent }) =>
+            store.commitReaction(handler, messageId, sent, at(0)),
+          ),
+        );
+
+        const winners = deliveries.filter((_, index) => committed[index]);
+        const perHandlerAndMessage = new Set(
+          winners.map(({ handler, messageId }) => `${handler} ${messageId}`),
+        );
+        expect(winners).toHaveLength(messageIds.length * 2);
+        expect(perHandlerAndMessage.size).toBe(messageIds.length * 2);
+        for (const messageId of messageIds)
+          expect(await store.hasHandled('Ledger.onPaid', messageId)).toBe(true);
+        const claimed = await store.claimOutbox(FAR, plus(FAR, 1), 500);
+        expect(ids(claimed).sort()).toEqual(
+          winners.flatMap(({ sent }) => sent.map((record) => record.metadata.messageId)).sort(),
+        );
+      });
+
       it('leaves its messages to the fast path for the dispatch lease', async () => {
         const { store } = await open();
         const sent = outboxRecord();

@@ -8,7 +8,7 @@ import { createTestApp, dataSourceOf } from '../support/test-app.js';
 
 type Store = {
   commitStep(decision: Decision): Promise<void>;
-  commitSteps(decisions: Decision[]): Promise<Set<string>>;
+  commitSteps(decisions: Decision[]): Promise<(void | Error)[]>;
   markDispatched(messageIds: string[], at: Date): Promise<void>;
 };
 
@@ -102,6 +102,13 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
   let db: TestDatabase;
   let app: Awaited<ReturnType<typeof createTestApp>>;
   let store: Store;
+  /** The ids of the instances whose step one batch statement wrote. */
+  const written = async (decisions: Decision[]) => {
+    const results = await store.commitSteps(decisions);
+    return new Set(
+      decisions.filter((_, index) => !(results[index] instanceof Error)).map((d) => d.instance.id),
+    );
+  };
   let ds: DataSource;
 
   beforeAll(async () => {
@@ -144,7 +151,7 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
 
     const batched = scenario('batched');
     const other = scenario('other');
-    expect(await store.commitSteps([batched.first, other.first])).toEqual(new Set([batched.id, other.id]));
+    expect(await written([batched.first, other.first])).toEqual(new Set([batched.id, other.id]));
     // Locked timers: the re-scheduled one is unlocked by the upsert, the others keep their lock.
     await ds.query(`UPDATE pm_timer SET locked_until = '2030-01-01' WHERE process_id = ANY($1)`, [
       [single.id, batched.id],
@@ -153,9 +160,9 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
     const stale = { ...other.second, expectedVersion: 5 };
     // A second active instance for the same key.
     const clash = { ...scenario('batched').first, inbox: { messageId: 'm-clash' } };
-    expect(await store.commitSteps([batched.second, stale, clash])).toEqual(new Set([batched.id]));
+    expect(await written([batched.second, stale, clash])).toEqual(new Set([batched.id]));
     // The same step again (its inbox row exists): not written twice.
-    expect(await store.commitSteps([batched.second, other.second])).toEqual(new Set([other.id]));
+    expect(await written([batched.second, other.second])).toEqual(new Set([other.id]));
 
     const expected = await snapshot(single.id, 'single');
     expect(expected.timers.map((t: { name: string | null }) => t.name)).toEqual(['again', 'keep']);
@@ -181,7 +188,7 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
     const single = scenario('carried-single');
     const batched = scenario('carried-batched');
     await store.commitStep(single.first);
-    await store.commitSteps([batched.first]);
+    await written([batched.first]);
 
     const singleMarked = store.markDispatched(ids(single.first), at(5));
     await store.commitStep(single.second);
@@ -191,14 +198,14 @@ describe('BATCH_STEP_SQL writes exactly what the single-step SQL writes', () => 
     // Marks ride along while steps flow: each is added right after a step statement committed.
     await store.commitStep(scenario('flowing-1').first);
     const batchedMarked = store.markDispatched(ids(batched.first), at(6));
-    await store.commitSteps([batched.second]);
+    await written([batched.second]);
     await batchedMarked;
     expect(await writers(batched.first, batched.id)).toEqual({ marked: 2, sameTransaction: true });
 
     // A batch that writes no step (stale) still writes the marks it carried.
     await store.commitStep(scenario('flowing-2').first);
     const staleMarked = store.markDispatched(ids(batched.second), at(7));
-    expect(await store.commitSteps([{ ...batched.second, expectedVersion: 9 }])).toEqual(new Set());
+    expect(await written([{ ...batched.second, expectedVersion: 9 }])).toEqual(new Set());
     await staleMarked;
     const [{ n }] = await ds.query(
       `SELECT count(*)::int AS n FROM pm_outbox WHERE id = ANY($1) AND dispatched_at = $2`,

@@ -9,8 +9,9 @@ import {
   MARK_DISPATCHED_SQL,
   UPDATE_STEP,
 } from '../../src/typeorm/process-sql.js';
+import { BATCH_REACTION } from '../../src/typeorm/batch-sql.js';
 import { CLAIM_OUTBOX_SQL, CLAIM_RETRIES_SQL, CLAIM_TIMERS_SQL } from '../../src/typeorm/scheduling-sql.js';
-import { stepValues } from '../../src/typeorm/step-params.js';
+import { reactionBatchValues, stepValues } from '../../src/typeorm/step-params.js';
 import { migrateTestDatabase, useTestDatabase } from '../support/database.js';
 
 /**
@@ -283,6 +284,43 @@ describe('hot-path statements touch a bounded number of pages, however large the
     }
     // 25 observed: the update, its inbox, history and outbox rows and their index entries.
     expect(await blocksOf(UPDATE_STEP.plain, values, true)).toBeLessThan(2 * BOUND);
+  });
+
+  it('BATCH_REACTION.plain commits reactions while touching pages bounded by the batch, not the tables', async () => {
+    const now = new Date('2030-01-02T00:00:00Z');
+    const reactions = (count: number) =>
+      Array.from({ length: count }, (_, n) => ({
+        handler: 'Receipts.onPaid',
+        messageId: randomUUID(),
+        at: now,
+        records: [
+          {
+            processId: null,
+            kind: 'command' as const,
+            type: 'SendReceipt',
+            payload: { n },
+            metadata: { messageId: randomUUID(), occurredAt: now },
+          },
+        ],
+      }));
+    const twenty = reactionBatchValues(reactions(20));
+
+    await client.query('BEGIN');
+    try {
+      expect(await rows(BATCH_REACTION.plain, twenty)).toHaveLength(20);
+      expect(
+        await rows(
+          `SELECT count(*)::int AS n FROM pm_outbox WHERE type = 'SendReceipt' AND process_id IS NULL`,
+        ),
+      ).toEqual([{ n: 20 }]);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+    // One reaction tells index lookups from a scan of pm_inbox or pm_outbox (hundreds of pages); twenty
+    // must cost about twenty times one (22 and 440 observed: inbox and outbox rows, their index entries).
+    const one = await blocksOf(BATCH_REACTION.plain, reactionBatchValues(reactions(1)), true);
+    expect(one).toBeLessThan(BOUND);
+    expect(await blocksOf(BATCH_REACTION.plain, twenty, true)).toBeLessThan(20 * one + BOUND);
   });
 });
 
