@@ -113,14 +113,12 @@ describe('durable stateless @OnEvent', () => {
     const invoices = Array.from({ length: 200 }, (_, n) => `bulk-${n}`);
     for (const invoiceId of invoices)
       for (let copy = 0; copy < 2; copy++)
-        app
-          .get(EventBus)
-          .publish(
-            withMetadata(new InvoicePaid(invoiceId), {
-              messageId: `paid-${invoiceId}`,
-              occurredAt: clock.now(),
-            }),
-          );
+        app.get(EventBus).publish(
+          withMetadata(new InvoicePaid(invoiceId), {
+            messageId: `paid-${invoiceId}`,
+            occurredAt: clock.now(),
+          }),
+        );
 
     const outboxOf = async () =>
       (await dataSourceOf(app).query(
