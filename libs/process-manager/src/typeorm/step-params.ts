@@ -144,19 +144,31 @@ export interface ReactionCommit {
 
 /** The 9 parameters of BATCH_REACTION, in order (see its comment). */
 export function reactionBatchValues(reactions: readonly ReactionCommit[]): unknown[] {
-  const columns: unknown[][] = Array.from({ length: 9 }, () => []);
-  reactions.forEach(({ handler, messageId, records, at }, index) => {
-    columns[0]!.push(handler);
-    columns[1]!.push(messageId);
-    columns[2]!.push(BATCH.time(at));
-    for (const { kind, type, payload, metadata } of records) {
-      columns[3]!.push(index + 1);
-      columns[4]!.push(metadata.messageId);
-      columns[5]!.push(kind);
-      columns[6]!.push(type);
-      columns[7]!.push(payload);
-      columns[8]!.push(metadata);
+  const owners: number[] = [];
+  const ids: string[] = [];
+  const kinds: string[] = [];
+  const types: string[] = [];
+  const payloads: unknown[] = [];
+  const metadata: unknown[] = [];
+  reactions.forEach(({ records }, index) => {
+    for (const record of records) {
+      owners.push(index + 1);
+      ids.push(record.metadata.messageId);
+      kinds.push(record.kind);
+      types.push(record.type);
+      payloads.push(record.payload);
+      metadata.push(record.metadata);
     }
   });
-  return columns.map((column, index) => (index >= 7 ? JSON.stringify(column) : column));
+  return [
+    reactions.map(({ handler }) => handler),
+    reactions.map(({ messageId }) => messageId),
+    reactions.map(({ at }) => BATCH.time(at)),
+    owners,
+    ids,
+    kinds,
+    types,
+    JSON.stringify(payloads),
+    JSON.stringify(metadata),
+  ];
 }
