@@ -25,7 +25,7 @@ import {
 import { runRawBatched } from './workloads/raw-batched.js';
 import { runRawSql } from './workloads/raw-sql.js';
 import { runRss } from './workloads/rss.js';
-import { runStateful } from './workloads/stateful.js';
+import { runStateful, runStateless } from './workloads/stateful.js';
 import { runTimers } from './workloads/timers.js';
 
 const WORKLOADS = [
@@ -33,6 +33,7 @@ const WORKLOADS = [
   'raw-batched',
   'naive',
   'stateful',
+  'stateless',
   'bursty',
   'rabbitmq',
   'timers',
@@ -133,16 +134,24 @@ try {
     rawBatched: [] as CounterLevel[],
     naive: [] as CounterLevel[],
     stateful: [] as CounterLevel[],
+    stateless: [] as CounterLevel[],
   };
   const runners = {
     raw: runRawSql,
     rawBatched: runRawBatched,
     naive: runNaive,
     stateful: runStateful,
+    stateless: runStateless,
   } as const;
-  const names = { raw: 'raw', rawBatched: 'raw-batched', naive: 'naive', stateful: 'stateful' } as const;
+  const names = {
+    raw: 'raw',
+    rawBatched: 'raw-batched',
+    naive: 'naive',
+    stateful: 'stateful',
+    stateless: 'stateless',
+  } as const;
   for (const inFlight of config.inFlight) {
-    for (const kind of ['raw', 'rawBatched', 'naive', 'stateful'] as const) {
+    for (const kind of ['raw', 'rawBatched', 'naive', 'stateful', 'stateless'] as const) {
       if (!selected(names[kind])) continue;
       const level = await step(
         `${names[kind]} @${inFlight}`,

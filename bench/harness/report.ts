@@ -92,6 +92,7 @@ function section(text: string, rows: unknown[]): string[] {
 
 const NAMES = {
   stateful: 'stateful (library)',
+  stateless: 'stateless reactions (library)',
   naive: 'naive TypeORM',
   raw: 'raw SQL ceiling',
   rawBatched: 'raw SQL, group commit',
@@ -103,9 +104,10 @@ function levelRows(results: BenchResults): string[][] {
   const rows: string[][] = [];
   for (const inFlight of results.config.inFlight) {
     const library = results.stateful.find((l) => l.inFlight === inFlight);
-    for (const kind of ['stateful', 'naive', 'raw', 'rawBatched'] as const) {
+    for (const kind of ['stateful', 'stateless', 'naive', 'raw', 'rawBatched'] as const) {
       const level = results[kind].find((l) => l.inFlight === inFlight);
-      if (level) rows.push(levelRow(NAMES[kind], level, kind === 'stateful' ? undefined : library));
+      const versus = kind === 'stateful' || kind === 'stateless' ? undefined : library;
+      if (level) rows.push(levelRow(NAMES[kind], level, versus));
     }
   }
   const { stateful, naive } = results.bursty;
@@ -200,6 +202,7 @@ function otherRows(results: BenchResults): string[][] {
 function costRows(results: BenchResults): string[][] {
   const rows: [string, LevelFigures][] = [
     ...results.stateful.map((l): [string, LevelFigures] => [NAMES.stateful, l]),
+    ...results.stateless.map((l): [string, LevelFigures] => [NAMES.stateless, l]),
     ...results.naive.map((l): [string, LevelFigures] => [NAMES.naive, l]),
     ...results.raw.map((l): [string, LevelFigures] => [NAMES.raw, l]),
     ...results.rawBatched.map((l): [string, LevelFigures] => [NAMES.rawBatched, l]),
@@ -236,6 +239,7 @@ function costRows(results: BenchResults): string[][] {
 function statementRows(results: BenchResults): string[][] {
   const levels: [string, CounterLevel][] = [
     ...results.stateful.map((l): [string, CounterLevel] => [NAMES.stateful, l]),
+    ...results.stateless.map((l): [string, CounterLevel] => [NAMES.stateless, l]),
     ...results.naive.map((l): [string, CounterLevel] => [NAMES.naive, l]),
     ...results.raw.map((l): [string, CounterLevel] => [NAMES.raw, l]),
     ...results.rawBatched.map((l): [string, CounterLevel] => [NAMES.rawBatched, l]),

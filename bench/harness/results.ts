@@ -13,6 +13,8 @@ export interface BenchResults {
   machine: MachineInfo;
   config: BenchConfig;
   stateful: CounterLevel[];
+  /** The library's durable stateless reactions (no process), same events and levels. */
+  stateless: CounterLevel[];
   naive: CounterLevel[];
   raw: CounterLevel[];
   /** The raw SQL with group commit: the ceiling of batching, which issue 12's goals compare against. */
@@ -53,6 +55,7 @@ export function checkTargets(results: Figures): TargetCheck[] {
   const library = (inFlight: number) => at(results.stateful, inFlight);
   const lost = [
     ...results.stateful,
+    ...results.stateless,
     ...(results.bursty.stateful ? [results.bursty.stateful] : []),
     ...(results.rabbitmq?.library ?? []),
   ];

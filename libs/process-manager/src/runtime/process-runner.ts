@@ -50,6 +50,11 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   private subscription?: Subscription;
   /** Events handed to `deliver()`: the EventBus subscription leaves them to it; done at commit. */
   private readonly deliveredDirectly = new WeakSet<object>();
+  /**
+   * EventBus events whose messageId this app minted as it took them: no earlier delivery can have
+   * handled them, so a stateless reaction needs no inbox lookup before its handler runs.
+   */
+  private readonly minted = new WeakSet<object>();
   /** Whether any process of this app waits for its commands to leave (computed once routes exist). */
   private awaitsSent: boolean | undefined;
 
@@ -144,9 +149,10 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     const metadata = this.metadataOf(event);
     await Promise.all(
       this.routesOf(event).map((route) =>
-        this.runRoute(route, event, metadata).catch((error: unknown) =>
-          this.held.hold(error, event, () => this.track(this.runRoute(route, event, metadata))),
-        ),
+        this.runRoute(route, event, metadata).catch((error: unknown) => {
+          this.minted.delete(event); // its re-run may follow a commit whose answer was lost
+          this.held.hold(error, event, () => this.track(this.runRoute(route, event, metadata)));
+        }),
       ),
     );
   }
@@ -319,7 +325,8 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
     try {
       checkMetadata(route.messageType, metadata);
       if (route.kind === 'stateless') {
-        await this.sendAfterCommit(await this.reactions.run(route, event, metadata), event);
+        const unseen = this.minted.has(event);
+        await this.sendAfterCommit(await this.reactions.run(route, event, metadata, unseen), event);
         return 'committed';
       }
       if (!target && route.onMissingCorrelation === 'ignore' && lacksCorrelation(route, event))
@@ -383,7 +390,11 @@ export class ProcessRunner implements OnApplicationBootstrap, BeforeApplicationS
   /** Events published without metadata get a fresh messageId here, once, shared by every route. */
   private metadataOf(event: object): MessageMetadata {
     const metadata = getMetadata(event);
-    if (metadata?.messageId) return metadata;
+    if (metadata?.messageId) {
+      this.minted.delete(event); // published again: no longer unseen
+      return metadata;
+    }
+    this.minted.add(event);
     return getMetadata(
       withMetadata(event, { messageId: randomUUID(), occurredAt: this.clock.now(), ...metadata }),
     )!;

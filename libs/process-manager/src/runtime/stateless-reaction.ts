@@ -22,9 +22,17 @@ export class StatelessReaction {
     private readonly clock: Clock,
   ) {}
 
-  /** Runs the handler; resolves to the committed messages still to send (none for a duplicate). */
-  async run(route: StatelessRoute, event: object, cause: MessageMetadata): Promise<Dispatchable[]> {
-    if (route.durable && (await this.steps.hasHandled(route.name, cause.messageId))) return [];
+  /**
+   * Runs the handler; resolves to the committed messages still to send (none for a duplicate). A known
+   * duplicate does not run the handler; `unseen` (a messageId minted for this delivery) skips that lookup.
+   */
+  async run(
+    route: StatelessRoute,
+    event: object,
+    cause: MessageMetadata,
+    unseen = false,
+  ): Promise<Dispatchable[]> {
+    if (route.durable && !unseen && (await this.steps.hasHandled(route.name, cause.messageId))) return [];
     const returned = await route.invoke(event);
     const messages = [returned]
       .flat()

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
 import {
@@ -9,6 +9,9 @@ import {
   withMetadata,
 } from 'nestjs-process-manager';
 import { VirtualClock } from 'nestjs-process-manager/testing';
+import { PROCESS_STORE } from '../../src/ports/process-store.js';
+import type { StepStore } from '../../src/ports/step-store.js';
+import { ProcessRunner } from '../../src/runtime/process-runner.js';
 import { OutboxRelay, TimerPoller } from '../../src/scheduling/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestApp, dataSourceOf } from '../support/test-app.js';
@@ -95,17 +98,29 @@ describe('durable stateless @OnEvent', () => {
     app
       .get(EventBus)
       .publish(withMetadata(new InvoicePaid('inv-1'), { messageId: 'paid-inv-1', occurredAt: clock.now() }));
-    await waitFor(() => app.get(Receipts).calls >= 1, 'the handler');
-    await new Promise((resolve) => setImmediate(resolve));
+    await app.get(ProcessRunner).whenIdle();
     const [{ count }] = await dataSourceOf(app).query(
       `SELECT count(*)::int AS count FROM pm_inbox WHERE message_id = 'paid-inv-1'`,
     );
     expect(count).toBe(1);
+    expect(app.get(Receipts).calls).toBe(1); // the known duplicate did not run the handler
     expect(app.get(Mailer).sent).toHaveLength(1);
     expect(getMetadata(app.get(Mailer).sent[0]!)).toMatchObject({
       causationId: 'paid-inv-1',
       correlationId: 'paid-inv-1',
     });
+  });
+
+  it('asks the inbox before the handler only for an event that may have been handled before', async () => {
+    app = await boot();
+    const lookups = jest.spyOn(app.get<StepStore>(PROCESS_STORE), 'hasHandled');
+    app.get(EventBus).publish(new InvoicePaid('fresh')); // its messageId is minted as it is taken
+    app
+      .get(EventBus)
+      .publish(withMetadata(new InvoicePaid('known'), { messageId: 'paid-known', occurredAt: clock.now() }));
+    await waitFor(() => app.get(Mailer).sent.length === 2, 'both receipts');
+
+    expect(lookups.mock.calls.map(([, messageId]) => messageId)).toEqual(['paid-known']);
   });
 
   it('takes many events at once, each delivered twice at the same moment: one receipt each', async () => {
