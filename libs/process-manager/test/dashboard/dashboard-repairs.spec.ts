@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ProcessManagerService } from 'nestjs-process-manager';
 import { useTestDatabase } from '../support/database.js';
 import { uniqueKey } from '../support/messages.js';
+import { dataSourceOf } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 import {
   createDashboardApp,
   type DashboardApp,
@@ -64,7 +66,32 @@ describe('the dashboard: timers, state repair, bulk retry, pending outbox (JSON 
         payload: { ticketId: expect.any(String) },
       },
     ]);
-    expect(detail.body.outbox).toEqual([]);
+
+    // The outbox: only rows not marked dispatched. Its ProcessStarted row is marked just after the step.
+    const dataSource = dataSourceOf(dashboard.app);
+    const undispatched = async () => {
+      const [row] = await dataSource.query(
+        `SELECT count(*)::int AS rows, count(*) FILTER (WHERE dispatched_at IS NULL)::int AS pending
+         FROM pm_outbox WHERE process_id = $1`,
+        [id],
+      );
+      return row as { rows: number; pending: number };
+    };
+    await waitFor(async () => {
+      const { rows, pending } = await undispatched();
+      return rows > 0 && pending === 0;
+    }, 'the messages of the ticket marked dispatched');
+    const sent = await dashboard.http.get(`${API}/processes/${id}`).set(as('alice')).expect(200);
+    expect(sent.body.outbox).toEqual([]);
+
+    await dataSource.query(
+      `UPDATE pm_outbox SET dispatched_at = NULL WHERE process_id = $1 AND type = 'ProcessManager.ProcessStarted'`,
+      [id],
+    );
+    const pending = await dashboard.http.get(`${API}/processes/${id}`).set(as('alice')).expect(200);
+    expect(pending.body.outbox).toMatchObject([
+      { type: 'ProcessManager.ProcessStarted', kind: 'event', attempts: 0 },
+    ]);
   });
 
   it('reschedules, fires and cancels timers, each recorded with the actor and reason', async () => {
