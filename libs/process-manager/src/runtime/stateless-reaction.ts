@@ -30,7 +30,7 @@ export class StatelessReaction {
     route: StatelessRoute,
     event: object,
     cause: MessageMetadata,
-    unseen = false,
+    unseen: boolean,
   ): Promise<Dispatchable[]> {
     if (route.durable && !unseen && (await this.steps.hasHandled(route.name, cause.messageId))) return [];
     const returned = await route.invoke(event);
